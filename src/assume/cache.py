@@ -1,0 +1,208 @@
+"""Stores of Credentials by cache key: the OS keyring, memory (tests), or nothing.
+
+This is the only module that talks to keyring. Entries are compact JSON, split into chunks
+that fit the Windows Credential Manager's 2,560-byte (UTF-16) limit. A corrupt or truncated
+entry reads as a miss; keyring faults raise CacheUnavailableError for the caller to handle.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from assume import cache_index
+from assume.errors import CacheUnavailableError
+from assume.models import Credentials
+
+SERVICE = "assume"
+CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of UTF-16
+MAX_CHUNKS = 8
+
+
+class CredentialCache(Protocol):
+    """What the provider needs from a cache."""
+
+    def get(self, key: str) -> Credentials | None: ...
+
+    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def entries(self) -> dict[str, dict[str, object]]: ...
+
+
+def encode(credentials: Credentials) -> str:
+    """Compact JSON of the credentials (secrets included: only ever stored in a keyring)."""
+    expiration = credentials.expiration
+    data = {
+        "a": credentials.access_key_id,
+        "s": credentials.secret_access_key,
+        "t": credentials.session_token,
+        "e": int(expiration.timestamp()) if expiration else None,
+        "l": credentials.lifetime,
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def decode(text: str) -> Credentials | None:
+    """Credentials from `encode`'s output, or None when the text is damaged."""
+    try:
+        data = json.loads(text)
+        expiration = data["e"]
+        return Credentials(
+            access_key_id=str(data["a"]),
+            secret_access_key=str(data["s"]),
+            session_token=data["t"],
+            expiration=datetime.fromtimestamp(expiration, timezone.utc) if expiration else None,
+            lifetime=data.get("l"),
+        )
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return None
+
+
+def split(text: str) -> list[str]:
+    """Chunks to store; the first carries the count as `N|`."""
+    pieces = [text[i : i + CHUNK_CHARS] for i in range(0, len(text), CHUNK_CHARS)] or [""]
+    return [f"{len(pieces)}|{pieces[0]}", *pieces[1:]]
+
+
+def chunk_names(key: str, count: int) -> list[str]:
+    """Keyring usernames of an entry's chunks."""
+    return [key] + [f"{key}.{index}" for index in range(1, count)]
+
+
+def chunk_count(first: str) -> int | None:
+    """The count in a first chunk, or None when it is damaged."""
+    head, sep, _ = first.partition("|")
+    if not sep or not head.isdigit() or not 1 <= int(head) <= MAX_CHUNKS:
+        return None
+    return int(head)
+
+
+def join(first: str, rest: list[str | None]) -> str | None:
+    """Reassemble chunks; None if any is missing."""
+    if any(part is None for part in rest):
+        return None
+    return first.partition("|")[2] + "".join(part or "" for part in rest)
+
+
+class MemoryCache:
+    """A dict-backed cache for tests and for `--no-cache` style fallbacks within one process."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, str] = {}
+        self.info: dict[str, dict[str, object]] = {}
+
+    def get(self, key: str) -> Credentials | None:
+        text = self.items.get(key)
+        return decode(text) if text is not None else None
+
+    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
+        self.items[key] = encode(credentials)
+        self.info[key] = info
+
+    def delete(self, key: str) -> None:
+        self.items.pop(key, None)
+        self.info.pop(key, None)
+
+    def entries(self) -> dict[str, dict[str, object]]:
+        return dict(self.info)
+
+
+class NullCache:
+    """Neither reads nor writes: `--no-cache`, or no usable keyring."""
+
+    def get(self, key: str) -> Credentials | None:
+        return None
+
+    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
+        return None
+
+    def delete(self, key: str) -> None:
+        return None
+
+    def entries(self) -> dict[str, dict[str, object]]:
+        return {}
+
+
+class KeyringCache:
+    """Credentials in the OS keyring under service `assume`, one item per chunk."""
+
+    def __init__(self, backend: Any = None) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self) -> Any:
+        """The keyring backend, loaded on first use (remembered class, else discovery)."""
+        if self._backend is None:
+            from assume import keyring_backend
+
+            self._backend = keyring_backend.load()
+        return self._backend
+
+    def _call(self, method: str, *args: str) -> Any:
+        try:
+            return getattr(self.backend, method)(*args)
+        except CacheUnavailableError:
+            raise
+        except Exception as exc:
+            if type(exc).__name__ == "PasswordDeleteError":
+                return None
+            raise CacheUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+
+    def get(self, key: str) -> Credentials | None:
+        first = self._call("get_password", SERVICE, key)
+        if first is None:
+            return None
+        count = chunk_count(first)
+        if count is None:
+            return None
+        rest = [self._call("get_password", SERVICE, name) for name in chunk_names(key, count)[1:]]
+        text = join(first, rest)
+        return decode(text) if text is not None else None
+
+    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
+        chunks = split(encode(credentials))
+        names = chunk_names(key, len(chunks))
+        # Later chunks first, so a reader never sees a new count with old pieces missing.
+        for name, chunk in reversed(list(zip(names, chunks))):
+            self._call("set_password", SERVICE, name, chunk)
+        cache_index.record(key, info)
+
+    def delete(self, key: str) -> None:
+        first = self._call("get_password", SERVICE, key)
+        count = chunk_count(first) if first else None
+        for name in chunk_names(key, count or 1):
+            self._call("delete_password", SERVICE, name)
+        cache_index.forget([key])
+
+    def entries(self) -> dict[str, dict[str, object]]:
+        return cache_index.read()
+
+
+class FastKeyringReader:
+    """The hot path's read-only view: the Secret Service lane when the backend is known."""
+
+    def get(self, key: str) -> Credentials | None:
+        from assume import keyring_backend, secret_service
+
+        path = keyring_backend.remembered()
+        if path is None:
+            return None  # the backend is not known yet: the full path discovers it
+        if path != keyring_backend.SECRET_SERVICE:
+            try:
+                return KeyringCache(keyring_backend.load_class(path)).get(key)
+            except CacheUnavailableError:
+                return None
+        first = secret_service.read(SERVICE, [key])
+        if not first or first[0] is None:
+            return None
+        count = chunk_count(first[0])
+        if count is None:
+            return None
+        rest = secret_service.read(SERVICE, chunk_names(key, count)[1:]) if count > 1 else []
+        if rest is None:
+            return None
+        text = join(first[0], rest)
+        return decode(text) if text is not None else None

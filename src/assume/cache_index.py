@@ -1,0 +1,49 @@
+"""The list of cached sessions (role, source, expiry; never a secret) behind `assume cache list`.
+
+The keyring cannot enumerate its items on every platform, so this small JSON file in the
+user's private state folder remembers which keys exist.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+
+from assume.paths import state_dir, state_file, write_private
+
+INDEX_FILE = "cache-index.json"
+
+
+def read() -> dict[str, dict[str, object]]:
+    """All known entries by cache key; an unreadable index reads as empty."""
+    try:
+        data = json.loads(state_file(INDEX_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _update(change: dict[str, dict[str, object] | None]) -> None:
+    from filelock import FileLock
+
+    directory = state_dir()
+    with FileLock(str(directory / f"{INDEX_FILE}.lock"), timeout=30):
+        entries = read()
+        for key, info in change.items():
+            if info is None:
+                entries.pop(key, None)
+            else:
+                entries[key] = info
+        write_private(directory / INDEX_FILE, json.dumps(entries, indent=1, sort_keys=True))
+
+
+def record(key: str, info: dict[str, object]) -> None:
+    """Remember a cached entry (best effort: a failure only loses it from `cache list`)."""
+    with suppress(OSError, TimeoutError):
+        _update({key: info})
+
+
+def forget(keys: list[str]) -> None:
+    """Drop entries from the index."""
+    with suppress(OSError, TimeoutError):
+        _update(dict.fromkeys(keys))

@@ -1,0 +1,246 @@
+"""The click commands: parse, build a request, call the core, render.
+
+The only place that turns errors into exit codes (0 ok, 1 request failed, 2 bad input).
+stdout carries data only; everything for people goes to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from assume import __version__
+from assume.commands_names import SUBCOMMANDS
+from assume.config import Request, resolve
+from assume.errors import AssumeError, InputError
+from assume.formats import FORMATS, environment, render, render_unset
+from assume.models import Credentials, Plan
+
+DEFAULT_COMMAND = "assume"
+
+
+class AssumeGroup(click.Group):
+    """`assume TARGET...` runs the default command; known names run subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version"):
+            args = [DEFAULT_COMMAND, *args]
+        elif not args:
+            args = ["--help"]
+        return super().parse_args(ctx, args)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_commands(ctx, formatter)
+
+
+@click.group(
+    cls=AssumeGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Run `assume TARGET --help` style help with: assume assume --help",
+)
+@click.version_option(__version__, "--version", prog_name="assume", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Assume AWS IAM roles and hand the credentials to your shell, SDKs and scripts.
+
+    \b
+    Examples:
+      eval "$(assume Role-A)"                  # bash/zsh: become Role-A
+      assume Role-A | source                   # fish
+      assume hub 222222222222:Deploy           # hop: hub, then Deploy in another account
+      assume Role-A --format credential-process
+      assume exec Role-A -- aws s3 ls
+    """
+
+
+def session_options(func: Any) -> Any:
+    """Options shared by every command that assumes a role."""
+    options = [
+        click.argument("targets", nargs=-1, metavar="TARGET..."),
+        click.option("--profile", "-p", envvar=None, help="Source profile for the first hop."),
+        click.option("--region", "-r", help="Region for STS and the printed AWS_REGION."),
+        click.option("--duration", "-d", type=int, help="Session length in seconds (900-43200)."),
+        click.option("--session-name", help="RoleSessionName (default: your user name)."),
+        click.option("--external-id", help="ExternalId the role's trust policy requires."),
+        click.option("--mfa-serial", help="MFA device ARN (default: the profile's mfa_serial)."),
+        click.option("--mfa-token", help="The 6-digit MFA code (default: prompt on the terminal)."),
+        click.option("--policy", help="Session policy: JSON text or @FILE."),
+        click.option("--policy-arn", "policy_arns", multiple=True, help="Managed session policy ARN."),
+        click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="Session tag."),
+        click.option("--transitive-tag", "transitive", multiple=True, metavar="KEY",
+                     help="Make a session tag transitive across further hops."),
+        click.option("--source-identity", help="SourceIdentity to set on the session."),
+        click.option("--refresh", is_flag=True, help="Ignore the cached session; get a new one."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the keyring."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_request(params: dict[str, Any]) -> Request:
+    """A Request from the parsed options; tags are checked here so errors name the flag."""
+    from assume.validation import parse_tag
+
+    return Request(
+        targets=tuple(params["targets"]),
+        profile=params["profile"],
+        region=params["region"],
+        duration=params["duration"],
+        session_name=params["session_name"],
+        external_id=params["external_id"],
+        mfa_serial=params["mfa_serial"],
+        policy=params["policy"],
+        policy_arns=tuple(params["policy_arns"]),
+        tags=tuple(parse_tag(tag) for tag in params["tags"]),
+        transitive_tag_keys=tuple(params["transitive"]),
+        source_identity=params["source_identity"],
+    )
+
+
+def make_provider(params: dict[str, Any]) -> Any:
+    """A Provider over the keyring (or no cache) that prompts on the terminal."""
+    from assume.cache import KeyringCache, NullCache
+    from assume.prompt import MfaPrompter
+    from assume.provider import Provider
+
+    cache = NullCache() if params["no_cache"] else KeyringCache()
+    return Provider(cache, prompter=MfaPrompter(params["mfa_token"]))
+
+
+def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
+    """Resolve the targets and get credentials for the last hop."""
+    request = build_request(params)
+    plan = resolve(request)
+    for note in request.notes:
+        click.echo(note, err=True)
+    credentials = make_provider(params).get(plan, refresh=params["refresh"])
+    return plan, credentials
+
+
+@cli.command(DEFAULT_COMMAND, hidden=True)
+@session_options
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS),
+              help="Output format (default: the surrounding shell's).")
+@click.option("--unset", is_flag=True, help="Print the lines that remove assume's variables.")
+def assume_command(fmt: str | None, unset: bool, **params: Any) -> None:
+    """Assume TARGET (a chain when several) and print the credentials.
+
+    \b
+    TARGET is a profile with role_arn, a role ARN, ACCOUNT:ROLE_NAME, or a role name
+    in the source account. Several TARGETs are assumed left to right.
+
+    \b
+    Examples:
+      eval "$(assume Role-A)"
+      eval "$(assume --unset)"
+      assume arn:aws:iam::123456789012:role/Admin --duration 7200 --format json
+    """
+    from assume.shell import detect_format
+
+    fmt = fmt or detect_format()
+    if unset:
+        if params["targets"]:
+            raise InputError("--unset takes no TARGET.")
+        click.echo(render_unset(fmt), nl=False)
+        return
+    plan, credentials = obtain(params)
+    output = render(credentials, plan.region, fmt)
+    if sys.stdout.isatty() and fmt in ("sh", "fish", "powershell"):
+        click.echo('hint: to use these in this shell, run: eval "$(assume ...)"', err=True)
+    click.echo(output, nl=False)
+
+
+class ExecCommand(click.Command):
+    """Splits `TARGET... -- COMMAND ARGS...` before click sees the arguments."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            split = args.index("--")
+            ctx.meta["exec_command"] = args[split + 1 :]
+            args = args[:split]
+        else:
+            ctx.meta["exec_command"] = []
+        return super().parse_args(ctx, args)
+
+
+@cli.command("exec", cls=ExecCommand)
+@session_options
+@click.pass_context
+def exec_command(ctx: click.Context, **params: Any) -> None:
+    """Run COMMAND with TARGET's credentials; exit with its exit code.
+
+    \b
+    Examples:
+      assume exec Role-A -- aws sts get-caller-identity
+      assume exec hub 222222222222:Deploy -- terraform apply
+    """
+    from assume.shell import run
+
+    command = ctx.meta["exec_command"]
+    if not command:
+        raise InputError("No command given.", "Usage: assume exec TARGET... -- COMMAND [ARGS...]")
+    plan, credentials = obtain(params)
+    sys.exit(run(command, environment(credentials, plan.region)))
+
+
+def _extract_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """Remove --debug from anywhere before `--`, so it works with every command."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    debug = "--debug" in argv[:end] or os.environ.get("ASSUME_DEBUG", "") not in ("", "0")
+    kept = [arg for arg in argv[:end] if arg != "--debug"] + argv[end:]
+    return kept, debug
+
+
+def _configure_logging(debug: bool) -> None:
+    if not debug:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("assume")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map every error to one line on stderr and an exit code."""
+    from assume import command_registry
+
+    command_registry.register(cli)
+    args, debug = _extract_debug(sys.argv[1:] if argv is None else argv)
+    _configure_logging(debug)
+    try:
+        cli.main(args=args, prog_name="assume", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("error: aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        hint = " See assume --help." if isinstance(exc, click.UsageError) else ""
+        click.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except AssumeError as exc:
+        if debug:
+            logging.getLogger("assume").debug("error", exc_info=True)
+        click.echo(f"error: {_one_line(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(
+            f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
+            "(run with --debug for details)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,291 @@
+"""Read the AWS config and credentials files and turn TARGETs into a Plan of hops.
+
+Pure stdlib (configparser), because the cache-hit path runs it on every `aws` command.
+"""
+
+from __future__ import annotations
+
+import configparser
+import difflib
+import getpass
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from assume import validation
+from assume.errors import ConfigError, InputError
+from assume.models import Hop, Plan, Source, fingerprint
+
+CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the user asked for: the targets and the options that shape the last hop."""
+
+    targets: tuple[str, ...]
+    profile: str | None = None
+    region: str | None = None
+    duration: int | None = None
+    session_name: str | None = None
+    external_id: str | None = None
+    mfa_serial: str | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+    notes: list[str] = field(default_factory=list, compare=False)
+
+
+def config_path() -> Path:
+    """The AWS config file, as botocore finds it."""
+    return Path(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")).expanduser()
+
+
+def credentials_path() -> Path:
+    """The AWS shared credentials file, as botocore finds it."""
+    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")).expanduser()
+
+
+def _read(path: Path) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser(default_section="\x00none")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except FileNotFoundError:
+        pass
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        first_line = str(exc).splitlines()[0]
+        raise ConfigError(f"Cannot parse {path}: {first_line}") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    return parser
+
+
+class AwsConfig:
+    """The merged profiles of the AWS config and credentials files."""
+
+    def __init__(self, profiles: dict[str, dict[str, str]]) -> None:
+        self.profiles = profiles
+
+    @classmethod
+    def load(cls) -> AwsConfig:
+        """Read both files the way botocore does (`[profile X]` in config, `[X]` in credentials)."""
+        profiles: dict[str, dict[str, str]] = {}
+        config = _read(config_path())
+        for section in config.sections():
+            name = section
+            if section.startswith("profile "):
+                name = section[len("profile ") :].strip()
+            elif section != "default":
+                continue
+            profiles.setdefault(name, {}).update(config.items(section))
+        credentials = _read(credentials_path())
+        for section in credentials.sections():
+            profiles.setdefault(section.strip(), {}).update(credentials.items(section))
+        return cls(profiles)
+
+    def profile(self, name: str, *, purpose: str = "profile") -> dict[str, str]:
+        """The settings of a profile, or a ConfigError that suggests close names."""
+        try:
+            return self.profiles[name]
+        except KeyError:
+            close = difflib.get_close_matches(name, list(self.profiles), n=3, cutoff=0.6)
+            hint = f"Did you mean {', '.join(repr(c) for c in close)}?" if close else (
+                f"Profiles are read from {config_path()} and {credentials_path()}."
+            )
+            raise ConfigError(f"Unknown {purpose} '{name}'.", hint) from None
+
+    def role_profiles(self) -> dict[str, dict[str, str]]:
+        """Profiles that define a role (have role_arn)."""
+        return {name: p for name, p in self.profiles.items() if "role_arn" in p}
+
+
+def default_session_name() -> str:
+    """The RoleSessionName used when none is given: the local user's name, sanitised."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "assume"
+    return validation.sanitize_session_name(user)
+
+
+def _profile_source(name: str, settings: dict[str, str]) -> Source:
+    key_id = settings.get("aws_access_key_id")
+    identity = f"profile:{name}" + (f"#{fingerprint(key_id)}" if key_id else "")
+    return Source("profile", name, identity, settings.get("region"))
+
+
+def _default_source(config: AwsConfig) -> Source:
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
+    if key_id:
+        return Source("env", "", f"env#{fingerprint(key_id)}")
+    profile = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if profile:
+        return _profile_source(profile, config.profile(profile, purpose="profile (AWS_PROFILE)"))
+    if "default" in config.profiles:
+        return _profile_source("default", config.profiles["default"])
+    container = os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or os.environ.get(
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+    )
+    if container:
+        return Source("default", "container", f"container:{container}")
+    return Source("default", "", "default")
+
+
+def _int_setting(profile: str, key: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"Profile '{profile}' has {key} = {raw!r}; expected a number.") from None
+
+
+def _hop_from_profile(name: str, settings: dict[str, str]) -> Hop:
+    role_arn = validation.check_role_arn(settings["role_arn"].strip())
+    duration = settings.get("duration_seconds")
+    session_name = settings.get("role_session_name")
+    mfa_serial = settings.get("mfa_serial")
+    external_id = settings.get("external_id")
+    return Hop(
+        role=role_arn,
+        session_name=validation.check_session_name(session_name) if session_name else None,
+        duration=_int_setting(name, "duration_seconds", duration) if duration else None,
+        external_id=validation.check_external_id(external_id) if external_id else None,
+        mfa_serial=validation.check_mfa_serial(mfa_serial) if mfa_serial else None,
+        profile=name,
+        region=settings.get("region"),
+    )
+
+
+def expand_profile(
+    config: AwsConfig, name: str, seen: tuple[str, ...] = ()
+) -> tuple[Source, list[Hop]]:
+    """Follow a profile's source_profile / credential_source chain the way botocore does."""
+    settings = config.profile(name, purpose="source_profile" if seen else "profile")
+    if "role_arn" not in settings or "web_identity_token_file" in settings:
+        return _profile_source(name, settings), []
+    if name in seen:
+        cycle = " -> ".join((*seen, name))
+        raise ConfigError(f"source_profile cycle: {cycle}.", "Point one profile at credentials.")
+    source_profile = settings.get("source_profile")
+    credential_source = settings.get("credential_source")
+    if source_profile and credential_source:
+        raise ConfigError(
+            f"Profile '{name}' has both source_profile and credential_source.", "Keep one."
+        )
+    hop = _hop_from_profile(name, settings)
+    if source_profile:
+        if source_profile == name and "aws_access_key_id" in settings:
+            source = _profile_source(name, settings)
+            return Source("profile_keys", name, source.identity, source.region), [hop]
+        source, hops = expand_profile(config, source_profile, (*seen, name))
+        return source, [*hops, hop]
+    if credential_source:
+        if credential_source not in CREDENTIAL_SOURCES:
+            raise ConfigError(
+                f"Profile '{name}' has credential_source = {credential_source}.",
+                f"Use one of: {', '.join(CREDENTIAL_SOURCES)}.",
+            )
+        return Source("credential_source", credential_source, f"cs:{credential_source}"), [hop]
+    raise ConfigError(
+        f"Profile '{name}' has role_arn but neither source_profile nor credential_source.",
+        "Add source_profile = NAME.",
+    )
+
+
+def _hop_for_target(config: AwsConfig, target: str, region: str | None) -> Hop:
+    if target in config.profiles:
+        settings = config.profiles[target]
+        if "role_arn" not in settings:
+            raise ConfigError(
+                f"Profile '{target}' has no role_arn, so it cannot be assumed.",
+                f"Use it as the source instead: --profile {target}.",
+            )
+        return _hop_from_profile(target, settings)
+    if target.startswith("arn:"):
+        return Hop(role=validation.check_role_arn(target))
+    account_role = validation.split_account_role(target)
+    if account_role:
+        account, name = account_role
+        partition = validation.partition_for_region(region)
+        return Hop(role=f"arn:{partition}:iam::{account}:role/{name}")
+    return Hop(role=validation.check_role_name(target))
+
+
+def _apply_options(hop: Hop, request: Request, chained: bool) -> Hop:
+    """Options on the command line shape the last hop and override its profile."""
+    changes: dict[str, object] = {}
+    if request.duration is not None:
+        validation.check_duration(request.duration, chained=chained)
+        changes.update(duration=request.duration, duration_from_cli=True)
+    if request.session_name:
+        changes["session_name"] = validation.check_session_name(request.session_name)
+    if request.external_id:
+        changes["external_id"] = validation.check_external_id(request.external_id)
+    if request.mfa_serial:
+        changes["mfa_serial"] = validation.check_mfa_serial(request.mfa_serial)
+    if request.policy:
+        changes["policy"] = validation.load_policy(request.policy)
+    if request.policy_arns:
+        changes["policy_arns"] = validation.check_policy_arns(request.policy_arns)
+    if request.tags or request.transitive_tag_keys:
+        changes["tags"] = validation.check_tags(request.tags, request.transitive_tag_keys)
+        changes["transitive_tag_keys"] = request.transitive_tag_keys
+    if request.source_identity:
+        changes["source_identity"] = validation.check_source_identity(request.source_identity)
+    return replace(hop, **changes) if changes else hop
+
+
+def _check_configured_duration(hop: Hop, chained: bool, request: Request) -> Hop:
+    """Validate a duration from the config; clamp it on a chained hop with a note."""
+    if hop.duration is None or hop.duration_from_cli:
+        return hop
+    validation.check_duration(hop.duration, from_cli=False)
+    if chained and hop.duration > validation.MAX_CHAINED_DURATION:
+        request.notes.append(
+            f"note: {hop.profile or hop.role}: duration_seconds {hop.duration} clamped to "
+            f"{validation.MAX_CHAINED_DURATION}s, the limit for a role assumed by a role."
+        )
+        return replace(hop, duration=validation.MAX_CHAINED_DURATION)
+    return hop
+
+
+def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
+    """Turn the request's TARGETs into a Plan: the source and one Hop per AssumeRole call."""
+    if not request.targets:
+        raise InputError("No TARGET given.", "Try: assume ROLE_PROFILE, or see assume --help.")
+    config = config or AwsConfig.load()
+    env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region_hint = request.region or env_region
+    hops: list[Hop] = []
+    source: Source | None = None
+    for index, target in enumerate(request.targets):
+        if index == 0 and target in config.profiles and "role_arn" in config.profiles[target]:
+            if request.profile:
+                raise InputError(
+                    f"Profile '{target}' names its own source; --profile cannot apply to it.",
+                    "Drop --profile, or pass the role ARN instead.",
+                )
+            source, hops = expand_profile(config, target)
+            continue
+        hops.append(_hop_for_target(config, target, region_hint))
+    if source is None:
+        if request.profile:
+            source, source_hops = expand_profile(config, request.profile)
+        else:
+            source, source_hops = _default_source(config), []
+            if source.kind == "profile" and "role_arn" in config.profiles.get(source.name, {}):
+                source, source_hops = expand_profile(config, source.name)
+        hops = [*source_hops, *hops]
+    finished: list[Hop] = []
+    for index, hop in enumerate(hops):
+        chained = index > 0  # assumed with the role credentials of the hop before
+        if index == len(hops) - 1:
+            hop = _apply_options(hop, request, chained)
+        finished.append(_check_configured_duration(hop, chained, request))
+    last = finished[-1]
+    region = request.region or last.region or env_region or source.region
+    if region is None and "default" in config.profiles:
+        region = config.profiles["default"].get("region")
+    return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets)

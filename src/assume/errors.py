@@ -1,0 +1,47 @@
+"""Exceptions raised by `assume`; the CLI turns them into exit codes in one place."""
+
+from __future__ import annotations
+
+
+class AssumeError(Exception):
+    """A request that failed: AWS said no, no source credentials, the network. Exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class InputError(AssumeError):
+    """Bad usage or bad input, found before any network call. Exit code 2."""
+
+    exit_code = 2
+
+
+class ConfigError(InputError):
+    """The AWS config names something that cannot work (unknown profile, cycle, no role_arn)."""
+
+
+class AccessDeniedError(AssumeError):
+    """STS refused the AssumeRole call."""
+
+
+class SourceCredentialsError(AssumeError):
+    """No credentials to start the chain from."""
+
+
+class MfaError(AssumeError):
+    """An MFA code was needed and could not be had."""
+
+
+class LockTimeoutError(AssumeError):
+    """Another `assume` held the lock for this session too long."""
+
+
+class CacheUnavailableError(Exception):
+    """The keyring cannot be used; callers fall back to no cache with a warning."""

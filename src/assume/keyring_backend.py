@@ -1,0 +1,92 @@
+"""Choose the keyring backend once, remember it, and skip keyring's discovery afterwards.
+
+`keyring.get_keyring()` imports every backend and probes each (about 0.2 s); the cache-hit
+path cannot pay that on every `aws` command. The full path runs discovery, refuses plaintext
+fallbacks the user did not choose, and records the backend's class; later runs load that class
+directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+from assume.errors import CacheUnavailableError
+from assume.paths import state_file, write_private
+
+BACKEND_FILE = "keyring-backend"
+SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
+_UNUSABLE = ("keyring.backends.fail.", "keyring.backends.null.")
+
+
+def class_path(backend: object) -> str:
+    """`module.Class` of a backend instance."""
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
+def remembered() -> str | None:
+    """The backend class recorded by an earlier run, or the one PYTHON_KEYRING_BACKEND names."""
+    explicit = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if explicit:
+        return explicit
+    try:
+        return state_file(BACKEND_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def load_class(path: str) -> Any:
+    """Instantiate a backend from `module.Class` without running discovery."""
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+        return cls()
+    except Exception as exc:
+        raise CacheUnavailableError(f"cannot load keyring backend {path}: {exc}") from exc
+
+
+def _is_plaintext(backend: object) -> bool:
+    backends = getattr(backend, "backends", [backend])  # the chainer wraps several
+    return any(class_path(b).startswith("keyrings.alt.") for b in backends)
+
+
+def discover() -> Any:
+    """Run keyring's own choice, refuse fallbacks that are not a real keyring, remember it."""
+    try:
+        import keyring
+        import keyring.core
+    except Exception as exc:
+        raise CacheUnavailableError(f"keyring is not importable: {exc}") from exc
+    explicit = keyring.core.load_env() or keyring.core.load_config()
+    backend = explicit or keyring.get_keyring()
+    path = class_path(backend)
+    if path.startswith(_UNUSABLE):
+        raise CacheUnavailableError("no keyring backend is available")
+    if explicit is None and _is_plaintext(backend):
+        raise CacheUnavailableError(
+            f"the only keyring found is {path}, which stores secrets in a plain file; "
+            "choose it in keyring's own configuration to allow it"
+        )
+    if explicit is None:
+        try:
+            write_private(state_file(BACKEND_FILE), path + "\n")
+        except OSError:
+            pass
+    return backend
+
+
+def forget() -> None:
+    """Drop the remembered backend, so the next run discovers again."""
+    try:
+        state_file(BACKEND_FILE).unlink()
+    except OSError:
+        pass
+
+
+def load() -> Any:
+    """The backend to use: the remembered one when known, otherwise discovery."""
+    path = remembered()
+    if path:
+        return load_class(path)
+    return discover()

@@ -1,0 +1,126 @@
+"""The data `assume` passes around: credentials, the hops of a chain, and their cache keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+CACHE_KEY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Temporary (or long-term) AWS credentials. `repr` never shows the secrets."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    expiration: datetime | None = None
+    lifetime: int | None = None  # seconds the session was granted for, when known
+
+    def seconds_left(self, now: datetime) -> float | None:
+        """Seconds until expiry, or None for credentials that do not expire."""
+        if self.expiration is None:
+            return None
+        return (self.expiration - now).total_seconds()
+
+    @property
+    def expiration_iso(self) -> str | None:
+        """Expiration as UTC ISO 8601 with a `Z`, the form credential_process expects."""
+        if self.expiration is None:
+            return None
+        return self.expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the first hop's credentials come from.
+
+    kind is `profile`, `credential_source`, `env` or `default` (boto3's default chain);
+    identity is a stable, secret-free label that keeps two callers' cache entries apart.
+    """
+
+    kind: str
+    name: str
+    identity: str
+    region: str | None = None
+
+    @property
+    def label(self) -> str:
+        """A short human description, e.g. `profile dev` or `environment`."""
+        if self.kind == "profile":
+            return f"profile {self.name}"
+        if self.kind == "credential_source":
+            return f"credential_source {self.name}"
+        if self.kind == "env":
+            return "environment"
+        return "default credential chain"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One AssumeRole call. `role` is a full role ARN or, for a bare name, just the name."""
+
+    role: str
+    session_name: str | None = None
+    duration: int | None = None
+    duration_from_cli: bool = False
+    external_id: str | None = None
+    mfa_serial: str | None = None
+    policy: str | None = None
+    policy_arns: tuple[str, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    transitive_tag_keys: tuple[str, ...] = ()
+    source_identity: str | None = None
+    profile: str | None = None
+    region: str | None = None
+
+    @property
+    def is_bare_name(self) -> bool:
+        """True when the account is taken from the source credentials at call time."""
+        return not self.role.startswith("arn:")
+
+    def cache_key(self, source_key: str) -> str:
+        """A hash of everything that changes the session this hop yields."""
+        parts = {
+            "v": CACHE_KEY_VERSION,
+            "source": source_key,
+            "role": self.role,
+            "session_name": self.session_name,
+            "duration": self.duration,
+            "external_id": self.external_id,
+            "mfa_serial": self.mfa_serial,
+            "policy": self.policy,
+            "policy_arns": sorted(self.policy_arns),
+            "tags": sorted(self.tags),
+            "transitive": sorted(self.transitive_tag_keys),
+            "source_identity": self.source_identity,
+        }
+        blob = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A resolved chain: the source and the hops, assumed left to right."""
+
+    source: Source
+    hops: tuple[Hop, ...]
+    region: str | None = None
+    targets: tuple[str, ...] = ()
+
+    def cache_keys(self) -> list[str]:
+        """The cache key of each hop; each builds on the key of the hop before it."""
+        keys: list[str] = []
+        previous = self.source.identity
+        for hop in self.hops:
+            previous = hop.cache_key(previous)
+            keys.append(previous)
+        return keys
+
+
+def fingerprint(value: str) -> str:
+    """A short, non-reversible tag for an access key id, for cache keys and logs."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]

@@ -1,0 +1,159 @@
+"""Walk a chain: cache, refresh window, lock, STS, cache. Every dependency is injected."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime, timezone
+from typing import Protocol
+
+from assume.cache import CredentialCache, NullCache
+from assume.errors import CacheUnavailableError
+from assume.freshness import is_fresh
+from assume.models import Credentials, Hop, Plan, Source
+
+log = logging.getLogger("assume")
+
+Clock = Callable[[], datetime]
+Prompter = Callable[[str, str], str]
+Locker = Callable[[str], AbstractContextManager[None]]
+
+
+class StsGateway(Protocol):
+    """The STS calls the provider makes (implemented with boto3 in `sts`)."""
+
+    def assume_role(
+        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
+    ) -> Credentials: ...
+
+
+def utcnow() -> datetime:
+    """The real clock."""
+    return datetime.now(timezone.utc)
+
+
+def _default_gateway() -> StsGateway:
+    from assume.sts import BotoGateway
+
+    return BotoGateway()
+
+
+def _default_locker(key: str) -> AbstractContextManager[None]:
+    from assume.lock import single_flight
+
+    return single_flight(key)
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def _no_prompt(serial: str, reason: str) -> str:
+    from assume.errors import MfaError
+
+    raise MfaError(f"An MFA code is needed for {serial}.", "Pass --mfa-token CODE.")
+
+
+class Provider:
+    """Hands out credentials for a Plan, calling STS only for hops without a fresh cache entry."""
+
+    def __init__(
+        self,
+        cache: CredentialCache,
+        *,
+        gateway: Callable[[], StsGateway] = _default_gateway,
+        clock: Clock = utcnow,
+        prompter: Prompter = _no_prompt,
+        locker: Locker = _default_locker,
+        warn: Callable[[str], None] = _warn,
+    ) -> None:
+        self.cache = cache
+        self._gateway_factory = gateway
+        self._gateway: StsGateway | None = None
+        self.clock = clock
+        self.prompter = prompter
+        self.locker = locker
+        self.warn = warn
+
+    @property
+    def gateway(self) -> StsGateway:
+        """The STS gateway, created on first need (so a cache hit never imports boto3)."""
+        if self._gateway is None:
+            self._gateway = self._gateway_factory()
+        return self._gateway
+
+    def cached(self, plan: Plan) -> Credentials | None:
+        """The target's credentials if the cache holds them fresh; never calls STS."""
+        found = self._read(plan.cache_keys()[-1])
+        return found if is_fresh(found, self.clock()) else None
+
+    def status(self, plan: Plan) -> Iterator[tuple[Hop, str, Credentials | None]]:
+        """Each hop with its cache key and its fresh cached credentials, if any."""
+        for hop, key in zip(plan.hops, plan.cache_keys()):
+            found = self._read(key)
+            yield hop, key, found if is_fresh(found, self.clock()) else None
+
+    def get(self, plan: Plan, *, refresh: bool = False) -> Credentials:
+        """Credentials for the last hop, reusing the deepest fresh hop of the chain."""
+        keys = plan.cache_keys()
+        last = len(keys) - 1
+        start, current = 0, None
+        for index in range(last, -1, -1):
+            if refresh and index == last:
+                continue
+            found = self._read(keys[index])
+            if is_fresh(found, self.clock()):
+                log.debug("hop %d/%d: cache hit for %s", index + 1, last + 1, plan.hops[index].role)
+                start, current = index + 1, found
+                break
+        for index in range(start, last + 1):
+            current = self._fetch(plan, index, keys[index], current, force=refresh and index == last)
+        assert current is not None
+        return current
+
+    def _fetch(
+        self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
+    ) -> Credentials:
+        hop = plan.hops[index]
+        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key)
+        with lock:
+            if not force:
+                found = self._read(key)  # another process may have refreshed while we waited
+                if is_fresh(found, self.clock()):
+                    log.debug("hop %d: filled by another process while waiting", index + 1)
+                    return found  # type: ignore[return-value]
+            source_label = plan.source.label if index == 0 else plan.hops[index - 1].role
+            log.debug("hop %d/%d: AssumeRole %s from %s", index + 1, len(plan.hops), hop.role,
+                      source_label)
+            code = self.prompter(hop.mfa_serial, "") if hop.mfa_serial else None
+            credentials = self.gateway.assume_role(
+                source or plan.source, hop, hop.region or plan.region, code
+            )
+            self._write(key, credentials, plan, index)
+            return credentials
+
+    def _read(self, key: str) -> Credentials | None:
+        try:
+            return self.cache.get(key)
+        except CacheUnavailableError as exc:
+            self._disable(exc)
+            return None
+
+    def _write(self, key: str, credentials: Credentials, plan: Plan, index: int) -> None:
+        hop = plan.hops[index]
+        info: dict[str, object] = {
+            "role": hop.role,
+            "profile": hop.profile,
+            "source": plan.source.label if index == 0 else f"role {plan.hops[index - 1].role}",
+            "expires": int(credentials.expiration.timestamp()) if credentials.expiration else None,
+        }
+        try:
+            self.cache.put(key, credentials, info)
+        except CacheUnavailableError as exc:
+            self._disable(exc)
+
+    def _disable(self, exc: CacheUnavailableError) -> None:
+        self.warn(f"keyring unavailable ({exc}); continuing without the cache.")
+        self.cache = NullCache()

@@ -1,0 +1,243 @@
+"""The only boto3 user: source sessions, AssumeRole, GetCallerIdentity, GetSessionToken.
+
+Maps botocore's exceptions to AssumeError subclasses with one clear line each.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+import boto3
+import botocore.exceptions
+
+from assume.errors import (
+    AccessDeniedError,
+    AssumeError,
+    ConfigError,
+    InputError,
+    SourceCredentialsError,
+)
+from assume.models import Credentials, Hop, Source
+
+log = logging.getLogger("assume")
+
+DEFAULT_REGION = "us-east-1"
+ACCESS_DENIED_HINT = (
+    "Both must hold: the caller's identity policy allows sts:AssumeRole on the role, "
+    "and the role's trust policy names the caller."
+)
+
+
+def _session_from_credentials(credentials: Credentials, region: str | None) -> boto3.Session:
+    return boto3.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        region_name=region,
+    )
+
+
+def _credential_source(name: str) -> Credentials:
+    """Credentials for a profile's credential_source, from botocore's own providers."""
+    from botocore import credentials as providers
+    from botocore.utils import InstanceMetadataFetcher
+
+    provider: Any
+    if name == "Environment":
+        provider = providers.EnvProvider()
+    elif name == "EcsContainer":
+        provider = providers.ContainerProvider()
+    else:
+        provider = providers.InstanceMetadataProvider(
+            iam_role_fetcher=InstanceMetadataFetcher(timeout=2, num_attempts=2)
+        )
+    loaded = provider.load()
+    if loaded is None:
+        raise SourceCredentialsError(f"credential_source {name} provided no credentials.")
+    frozen = loaded.get_frozen_credentials()
+    return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
+
+def source_session(source: Source | Credentials, region: str | None) -> boto3.Session:
+    """A boto3 session holding the credentials a hop is assumed with."""
+    if isinstance(source, Credentials):
+        return _session_from_credentials(source, region)
+    if source.kind == "profile":
+        return boto3.Session(profile_name=source.name, region_name=region)
+    if source.kind == "profile_keys":
+        from assume.config import AwsConfig
+
+        settings = AwsConfig.load().profiles[source.name]
+        keys = Credentials(
+            settings["aws_access_key_id"],
+            settings.get("aws_secret_access_key", ""),
+            settings.get("aws_session_token"),
+        )
+        return _session_from_credentials(keys, region)
+    if source.kind == "credential_source":
+        return _session_from_credentials(_credential_source(source.name), region)
+    if source.kind == "env":
+        keys = Credentials(
+            os.environ["AWS_ACCESS_KEY_ID"],
+            os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+            os.environ.get("AWS_SESSION_TOKEN"),
+        )
+        return _session_from_credentials(keys, region)
+    return boto3.Session(region_name=region)
+
+
+def sts_client(session: boto3.Session, region: str | None) -> Any:
+    """An STS client; AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL are honoured by botocore."""
+    client = session.client("sts", region_name=region or session.region_name or DEFAULT_REGION)
+    log.debug("STS endpoint %s", client.meta.endpoint_url)
+    return client
+
+
+def _credentials(response: dict[str, Any], now: datetime) -> Credentials:
+    raw = response["Credentials"]
+    expiration: datetime = raw["Expiration"]
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=timezone.utc)
+    return Credentials(
+        access_key_id=raw["AccessKeyId"],
+        secret_access_key=raw["SecretAccessKey"],
+        session_token=raw.get("SessionToken"),
+        expiration=expiration,
+        lifetime=max(0, int((expiration - now).total_seconds())),
+    )
+
+
+def assume_role_arguments(hop: Hop, role_arn: str, token_code: str | None) -> dict[str, Any]:
+    """The AssumeRole parameters for a hop."""
+    from assume.config import default_session_name
+
+    args: dict[str, Any] = {
+        "RoleArn": role_arn,
+        "RoleSessionName": hop.session_name or default_session_name(),
+    }
+    if hop.duration:
+        args["DurationSeconds"] = hop.duration
+    if hop.external_id:
+        args["ExternalId"] = hop.external_id
+    if hop.mfa_serial and token_code:
+        args["SerialNumber"] = hop.mfa_serial
+        args["TokenCode"] = token_code
+    if hop.policy:
+        args["Policy"] = hop.policy
+    if hop.policy_arns:
+        args["PolicyArns"] = [{"arn": arn} for arn in hop.policy_arns]
+    if hop.tags:
+        args["Tags"] = [{"Key": key, "Value": value} for key, value in hop.tags]
+    if hop.transitive_tag_keys:
+        args["TransitiveTagKeys"] = list(hop.transitive_tag_keys)
+    if hop.source_identity:
+        args["SourceIdentity"] = hop.source_identity
+    return args
+
+
+def describe_source(source: Source | Credentials) -> str:
+    """A secret-free description of where a hop's credentials come from."""
+    return "the previous hop's role" if isinstance(source, Credentials) else source.label
+
+
+class BotoGateway:
+    """STS through boto3, with errors turned into one clear line each."""
+
+    def caller_arn(self, source: Source | Credentials, region: str | None) -> str:
+        """The ARN of the identity behind `source` (GetCallerIdentity)."""
+        with translate_errors(source):
+            client = sts_client(source_session(source, region), region)
+            return str(client.get_caller_identity()["Arn"])
+
+    def assume_role(
+        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
+    ) -> Credentials:
+        """AssumeRole for one hop; a bare role name is placed in the caller's account."""
+        with translate_errors(source):
+            session = source_session(source, region)
+            client = sts_client(session, region)
+            role_arn = hop.role
+            if hop.is_bare_name:
+                caller = client.get_caller_identity()["Arn"]
+                partition, account = caller.split(":")[1], caller.split(":")[4]
+                role_arn = f"arn:{partition}:iam::{account}:role/{hop.role}"
+            now = datetime.now(timezone.utc)
+            try:
+                response = client.assume_role(**assume_role_arguments(hop, role_arn, token_code))
+            except botocore.exceptions.ClientError as exc:
+                raise _assume_role_error(exc, client, role_arn, hop) from None
+            return _credentials(response, now)
+
+
+def _assume_role_error(
+    exc: botocore.exceptions.ClientError, client: Any, role_arn: str, hop: Hop
+) -> AssumeError:
+    error = exc.response.get("Error", {})
+    code, message = error.get("Code", ""), error.get("Message", "")
+    if code == "AccessDenied":
+        try:
+            caller = client.get_caller_identity()["Arn"]
+        except Exception:
+            caller = "the caller"
+        return AccessDeniedError(
+            f"Access denied: {caller} may not assume {role_arn}. {ACCESS_DENIED_HINT}",
+            "Run `assume explain` on the same TARGET to see which one fails.",
+        )
+    if code == "ValidationError" and "DurationSeconds" in message:
+        if "chaining" in message:
+            return AssumeError(
+                f"{role_arn}: a role assumed by a role lasts 1 hour (3600s) at most.",
+                "Use --duration 3600 or less.",
+            )
+        return AssumeError(
+            f"{role_arn}: the requested duration ({hop.duration}s) exceeds the role's "
+            "MaxSessionDuration.",
+            "Ask for less, or raise the role's maximum session duration.",
+        )
+    return AssumeError(f"AssumeRole {role_arn} failed: {code}: {message}")
+
+
+class translate_errors:  # noqa: N801 - used as a context manager
+    """Turn botocore's exceptions into AssumeError subclasses with one line each."""
+
+    def __init__(self, source: Source | Credentials) -> None:
+        self.source = source
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or isinstance(exc, AssumeError):
+            return
+        raise _translate(exc, self.source) from None
+
+
+def _translate(exc: BaseException, source: Source | Credentials) -> BaseException:
+    errors = botocore.exceptions
+    where = describe_source(source)
+    if isinstance(exc, errors.ProfileNotFound):
+        return ConfigError(f"Unknown profile: {exc.kwargs.get('profile')}.")
+    if isinstance(exc, errors.NoCredentialsError):
+        return SourceCredentialsError(
+            f"No source credentials found ({where}).",
+            "Set AWS credentials, pass --profile, or run on a host with an instance role.",
+        )
+    if isinstance(exc, errors.InvalidRegionError):
+        return InputError(f"Invalid region name {exc.kwargs.get('region_name')!r}.")
+    if isinstance(exc, errors.ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "")
+        if code in ("InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch"):
+            return SourceCredentialsError(
+                f"The source credentials ({where}) were rejected: {code}.",
+                "Refresh them and try again.",
+            )
+        return AssumeError(f"STS error {code}: {error.get('Message', '')}")
+    if isinstance(exc, (errors.EndpointConnectionError, errors.ConnectTimeoutError)):
+        return AssumeError(f"Cannot reach STS: {exc}.", "Check the network and the endpoint.")
+    if isinstance(exc, errors.BotoCoreError):
+        return AssumeError(f"{type(exc).__name__}: {exc}")
+    return exc
