@@ -12,6 +12,7 @@ import boto3
 
 MAIN_ACCOUNT = "123456789012"  # moto's default account
 OTHER_ACCOUNT = "210987654321"
+ROLE_A_SESSION = "hop"
 
 
 def trust(*principals: str, **conditions: Any) -> str:
@@ -79,11 +80,15 @@ def build(endpoint: str, user: str = "alice") -> World:
     key = iam.create_access_key(UserName=user)["AccessKey"]
     role_a = iam.create_role(RoleName="Role-A", AssumeRolePolicyDocument=trust(user_arn),
                              MaxSessionDuration=43200)["Role"]["Arn"]
-    role_b = iam.create_role(RoleName="Role-B", AssumeRolePolicyDocument=trust(user_arn, role_a)
+    # moto matches a trust principal against the exact session ARN, so name it too.
+    role_a_session = f"arn:aws:sts::{MAIN_ACCOUNT}:assumed-role/Role-A/{ROLE_A_SESSION}"
+    role_b = iam.create_role(RoleName="Role-B",
+                             AssumeRolePolicyDocument=trust(user_arn, role_a, role_a_session)
                              )["Role"]["Arn"]
     other = admin(endpoint, OTHER_ACCOUNT)
     cross = other.create_role(RoleName="Cross-Role",
-                              AssumeRolePolicyDocument=trust(user_arn, role_a))["Role"]["Arn"]
+                              AssumeRolePolicyDocument=trust(user_arn, role_a, role_a_session)
+                              )["Role"]["Arn"]
     iam.put_user_policy(UserName=user, PolicyName="assume",
                         PolicyDocument=allow_assume(role_a, role_b, cross))
     for role in ("Role-A", "Role-B"):
@@ -107,7 +112,8 @@ def write_config(home: Path, world: World, extra: str = "") -> Path:
     config.write_text(
         "[default]\nregion = us-east-1\n\n"
         "[profile alice]\nregion = us-east-1\n\n"
-        f"[profile Role-A]\nrole_arn = {world.role_a}\nsource_profile = alice\n\n"
+        f"[profile Role-A]\nrole_arn = {world.role_a}\nsource_profile = alice\n"
+        f"role_session_name = {ROLE_A_SESSION}\n\n"
         f"[profile Role-B]\nrole_arn = {world.role_b}\nsource_profile = Role-A\n\n"
         f"[profile cross]\nrole_arn = {world.cross_role}\nsource_profile = alice\n"
         f"region = eu-west-1\n\n" + extra

@@ -25,6 +25,7 @@ class CountingApp:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.calls: Counter[str] = Counter()
+        self.requests: list[dict[str, str]] = []  # parameters of each STS call, for asserts
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -32,6 +33,7 @@ class CountingApp:
             if environ["REQUEST_METHOD"] == "POST":
                 with self.lock:
                     self.calls.clear()
+                    self.requests.clear()
             body = json.dumps(dict(self.calls)).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
@@ -45,6 +47,8 @@ class CountingApp:
         if action:
             with self.lock:
                 self.calls[action] += 1
+                if action in STS_ACTIONS:
+                    self.requests.append({key: values[0] for key, values in params.items()})
         return self.app(environ, start_response)
 
 
@@ -75,7 +79,9 @@ class StsServer:
         self.thread.join()
 
     def post(self, path: str, data: bytes = b"") -> bytes:
-        request = urllib.request.Request(self.url + path, data=data, method="POST")
+        request = urllib.request.Request(
+            self.url + path, data=data, method="POST", headers={"Content-Type": "text/plain"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return bytes(response.read())
 
@@ -91,6 +97,10 @@ class StsServer:
 
     def calls(self) -> dict[str, int]:
         return dict(self.app.calls)
+
+    def last(self, action: str) -> dict[str, str]:
+        """The parameters of the most recent call of `action`."""
+        return next(r for r in reversed(self.app.requests) if r.get("Action") == action)
 
 
 def remote_calls(url: str) -> dict[str, int]:
