@@ -9,7 +9,8 @@ def register(group: click.Group) -> None:
     """Add every feature's commands; each module exposes `commands: list[click.Command]`."""
     from assume.commands import cache_cmd
 
-    for module in (cache_cmd,):
+    modules = (cache_cmd,)
+    for module in modules:
         for command in module.commands:
             if command.name not in group.commands:
                 group.add_command(command)
