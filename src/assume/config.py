@@ -6,8 +6,6 @@ Pure stdlib (configparser), because the cache-hit path runs it on every `aws` co
 from __future__ import annotations
 
 import configparser
-import difflib
-import getpass
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -91,6 +89,8 @@ class AwsConfig:
         try:
             return self.profiles[name]
         except KeyError:
+            import difflib
+
             close = difflib.get_close_matches(name, list(self.profiles), n=3, cutoff=0.6)
             hint = f"Did you mean {', '.join(repr(c) for c in close)}?" if close else (
                 f"Profiles are read from {config_path()} and {credentials_path()}."
@@ -104,6 +104,8 @@ class AwsConfig:
 
 def default_session_name() -> str:
     """The RoleSessionName used when none is given: the local user's name, sanitised."""
+    import getpass
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -13,7 +13,10 @@ import sys
 
 from assume.formats import FORMATS
 
-_VALUE_OPTIONS = {"--format": "format", "-f": "format", "--profile": "profile", "--region": "region"}
+_VALUE_OPTIONS = {
+    "--format": "format", "-f": "format", "--profile": "profile", "-p": "profile",
+    "--region": "region", "-r": "region",
+}
 
 
 def parse(argv: list[str]) -> dict[str, object] | None:

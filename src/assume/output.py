@@ -13,7 +13,7 @@ def table(
     """Print rows to stdout in the form that suits where stdout goes."""
     if as_json:
         keys = [column.lower().replace(" ", "_") for column in columns]
-        records = [dict(zip(keys, row)) for row in rows]
+        records = [dict(zip(keys, row, strict=True)) for row in rows]
         sys.stdout.write(json.dumps(records, indent=2) + "\n")
         return
     if not sys.stdout.isatty():

@@ -23,6 +23,26 @@ trust policy and the caller's identity policies. The rules follow the IAM User G
   one matches (the guide: inverted operators "do match against a null value"), and a
   ``Resource`` entry that holds it matches no resource.
 
+Choices where the guide is silent or loose (each is tested):
+
+* ``"Principal": "*"`` matches every principal, ``{"AWS": "*"}`` every AWS-account principal
+  (not services or SAML/OIDC providers). In the same account a ``*`` trust counts as naming the
+  caller, so no identity policy is needed.
+* An assumed-role session matches its role's ARN whatever the role's path (the session ARN
+  carries none) and its own session ARN. Principal ARNs are compared exactly (no partial
+  wildcards).
+* ``NotPrincipal`` checks every identity in the caller's chain (account, then role/session):
+  the statement applies unless all of them are listed, as "AWS JSON policy elements:
+  NotPrincipal" describes.
+* Wildcards in ``Resource`` and in ``Arn*`` values stay inside one of the first five ARN
+  segments; ``ArnEquals`` and ``ArnLike`` behave alike, as the guide says.
+* An operator without a set qualifier on a key with several values holds when any value
+  matches (negated: when none does).
+* The account root user and GetFederationToken sessions cannot call ``sts:AssumeRole``;
+  SAML/OIDC principals and AWS services are authorised by the trust policy alone.
+* Operator names and qualifiers are matched case-insensitively; a malformed policy raises
+  :class:`PolicyError` (a ValueError) rather than being half-evaluated.
+
 The module is pure standard library; every result is JSON-serialisable through ``to_dict``.
 """
 
@@ -1500,13 +1520,15 @@ def decide_assume_role(
         text = identity_result.explanation
         if not required:
             text += " Not needed: in the same account the trust policy names the caller itself."
-        elif same_account:
+        elif same_account is False:
+            text += " Needed: cross-account access requires both sides to allow."
+        elif same_account and trust_result.decision == ALLOW:
             text += (
                 " Needed: the trust policy trusts the caller only through its account,"
                 " which leaves the decision to the caller's identity policies."
             )
-        elif same_account is False:
-            text += " Needed: cross-account access requires both sides to allow."
+        elif same_account:
+            text += " Needed unless the trust policy names the caller itself."
         identity_side = SideResult(
             "identity", identity_result.decision, required, text, identity_result
         )

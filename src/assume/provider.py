@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -14,7 +13,17 @@ from assume.errors import CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import Credentials, Hop, Plan, Source
 
-log = logging.getLogger("assume")
+
+class _LazyLog:
+    """`logging` costs milliseconds to import; the cache-hit path never logs."""
+
+    def debug(self, message: str, *args: object) -> None:
+        import logging
+
+        logging.getLogger("assume").debug(message, *args)
+
+
+log = _LazyLog()
 
 Clock = Callable[[], datetime]
 Prompter = Callable[[str, str], str]

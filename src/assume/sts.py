@@ -200,7 +200,7 @@ def _assume_role_error(
     return AssumeError(f"AssumeRole {role_arn} failed: {code}: {message}")
 
 
-class translate_errors:  # noqa: N801 - used as a context manager
+class translate_errors:
     """Turn botocore's exceptions into AssumeError subclasses with one line each."""
 
     def __init__(self, source: Source | Credentials) -> None:
