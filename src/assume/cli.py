@@ -102,14 +102,16 @@ def build_request(params: dict[str, Any]) -> Request:
     )
 
 
-def make_provider(params: dict[str, Any]) -> Any:
-    """A Provider over the keyring (or no cache) that prompts on the terminal."""
+def make_provider(params: dict[str, Any], plan: Plan) -> Any:
+    """A Provider over the keyring (or no cache) that asks for MFA codes as configured."""
     from assume.cache import KeyringCache, NullCache
     from assume.prompt import MfaPrompter
     from assume.provider import Provider
 
     cache = NullCache() if params["no_cache"] else KeyringCache()
-    return Provider(cache, prompter=MfaPrompter(params["mfa_token"]))
+    processes = {hop.mfa_serial: hop.mfa_process for hop in plan.hops
+                 if hop.mfa_serial and hop.mfa_process}
+    return Provider(cache, prompter=MfaPrompter(params["mfa_token"], processes))
 
 
 def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
@@ -118,7 +120,7 @@ def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     plan = resolve(request)
     for note in request.notes:
         click.echo(note, err=True)
-    credentials = make_provider(params).get(plan, refresh=params["refresh"])
+    credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
     return plan, credentials
 
 

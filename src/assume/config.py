@@ -12,9 +12,10 @@ from pathlib import Path
 
 from assume import validation
 from assume.errors import ConfigError, InputError
-from assume.models import Hop, Plan, Source, fingerprint
+from assume.models import MFA_SESSION_HOP, ROLE_HOP, Hop, Plan, Source, fingerprint
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def _hop_from_profile(name: str, settings: dict[str, str]) -> Hop:
         duration=_int_setting(name, "duration_seconds", duration) if duration else None,
         external_id=validation.check_external_id(external_id) if external_id else None,
         mfa_serial=validation.check_mfa_serial(mfa_serial) if mfa_serial else None,
+        mfa_process=settings.get("mfa_process"),
         profile=name,
         region=settings.get("region"),
     )
@@ -286,8 +288,62 @@ def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
         if index == len(hops) - 1:
             hop = _apply_options(hop, request, chained)
         finished.append(_check_configured_duration(hop, chained, request))
+    finished = _with_mfa_session(config, source, finished, request)
     last = finished[-1]
     region = request.region or last.region or env_region or source.region
     if region is None and "default" in config.profiles:
         region = config.profiles["default"].get("region")
     return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets)
+
+
+def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:
+    raw = os.environ.get("ASSUME_MFA_SESSION_DURATION")
+    for name in (first.profile, source.name):
+        if not raw and name and name in config.profiles:
+            raw = config.profiles[name].get("mfa_session_duration")
+    if not raw:
+        return MFA_SESSION_DURATION
+    seconds = _int_setting(first.profile or source.name, "mfa_session_duration", raw)
+    return validation.check_duration(seconds, from_cli=False)
+
+
+def _long_term_source(config: AwsConfig, source: Source) -> bool:
+    """True when the source holds long-term keys, the only kind GetSessionToken accepts."""
+    if source.kind == "env":
+        return not os.environ.get("AWS_SESSION_TOKEN")
+    if source.kind in ("profile", "profile_keys"):
+        settings = config.profiles.get(source.name, {})
+        return "aws_access_key_id" in settings and "aws_session_token" not in settings
+    return False
+
+
+def _with_mfa_session(
+    config: AwsConfig, source: Source, hops: list[Hop], request: Request
+) -> list[Hop]:
+    """Put an MFA session (GetSessionToken) in front of a first hop that needs MFA.
+
+    One code then serves every role that shares the device for the session's life. Where
+    the source cannot get an MFA session (role or temporary credentials), MFA goes on the
+    AssumeRole call itself, and a note says why.
+    """
+    first = hops[0]
+    if first.mfa_serial and _long_term_source(config, source):
+        session = Hop(
+            role="",
+            kind=MFA_SESSION_HOP,
+            mfa_serial=first.mfa_serial,
+            mfa_process=first.mfa_process or config.profiles.get(source.name, {}).get(
+                "mfa_process"),
+            duration=_mfa_session_duration(config, source, first),
+            profile=source.name or None,
+        )
+        return [session, replace(first, mfa_serial=None), *hops[1:]]
+    for hop in hops:
+        if hop.mfa_serial and hop.kind == ROLE_HOP:
+            why = ("its source is a role session" if hop is not first
+                   else "its source has temporary or unknown credentials")
+            request.notes.append(
+                f"note: MFA on the AssumeRole call for {hop.profile or hop.role}: {why}, "
+                "which cannot get an MFA session."
+            )
+    return hops

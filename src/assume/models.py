@@ -59,16 +59,23 @@ class Source:
         return "default credential chain"
 
 
+ROLE_HOP = "role"
+MFA_SESSION_HOP = "mfa-session"
+
+
 @dataclass(frozen=True)
 class Hop:
-    """One AssumeRole call. `role` is a full role ARN or, for a bare name, just the name."""
+    """One STS call. For an AssumeRole hop, `role` is a full role ARN or a bare role name;
+    an MFA-session hop (GetSessionToken) has kind `mfa-session` and no role."""
 
     role: str
+    kind: str = ROLE_HOP
     session_name: str | None = None
     duration: int | None = None
     duration_from_cli: bool = False
     external_id: str | None = None
     mfa_serial: str | None = None
+    mfa_process: str | None = None  # a command that prints the code (not part of the key)
     policy: str | None = None
     policy_arns: tuple[str, ...] = ()
     tags: tuple[tuple[str, str], ...] = ()
@@ -80,12 +87,20 @@ class Hop:
     @property
     def is_bare_name(self) -> bool:
         """True when the account is taken from the source credentials at call time."""
-        return not self.role.startswith("arn:")
+        return self.kind == ROLE_HOP and not self.role.startswith("arn:")
+
+    @property
+    def label(self) -> str:
+        """What this hop obtains, for people: the role, or the MFA session of a device."""
+        if self.kind == MFA_SESSION_HOP:
+            return f"MFA session ({self.mfa_serial})"
+        return self.role
 
     def cache_key(self, source_key: str) -> str:
         """A hash of everything that changes the session this hop yields."""
         parts = {
             "v": CACHE_KEY_VERSION,
+            "kind": self.kind,
             "source": source_key,
             "role": self.role,
             "session_name": self.session_name,

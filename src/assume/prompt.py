@@ -1,51 +1,72 @@
-"""Ask for an MFA code on the terminal (never stdout), or fail clearly when there is none."""
+"""MFA codes: from --mfa-token, a configured `mfa_process` command, or the terminal (never
+stdout); a clear error when none of them can answer."""
 
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import sys
 
 from assume import validation
 from assume.errors import MfaError
 
+NO_TERMINAL_HINT = "Pass --mfa-token CODE, or set mfa_process in the profile."
+
 
 class MfaPrompter:
-    """Gives MFA codes: a code passed on the command line once, then the terminal."""
+    """Gives MFA codes: a code passed on the command line once, `mfa_process`, the terminal."""
 
-    def __init__(self, token_code: str | None = None, interactive: bool = True) -> None:
+    def __init__(
+        self, token_code: str | None = None, processes: dict[str, str] | None = None
+    ) -> None:
         self._token_code = validation.check_token_code(token_code) if token_code else None
-        self._interactive = interactive
+        self._processes = processes or {}
 
     def __call__(self, serial: str, reason: str = "") -> str:
         if self._token_code:
             code, self._token_code = self._token_code, None
             return code
-        if not self._interactive:
-            raise MfaError(
-                f"An MFA code is needed for {serial} and there is no terminal to ask on.",
-                "Pass --mfa-token CODE.",
-            )
+        command = self._processes.get(serial)
+        if command:
+            return run_mfa_process(command)
         label = f"MFA code for {serial}" + (f" ({reason})" if reason else "")
         return validation.check_token_code(read_from_terminal(f"{label}: ").strip())
 
 
+def run_mfa_process(command: str) -> str:
+    """Run the configured command; its stdout's last line is the code."""
+    try:
+        result = subprocess.run(shlex.split(command), capture_output=True, text=True,
+                                timeout=60, check=False)
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise MfaError(f"mfa_process failed to run: {exc}.") from None
+    if result.returncode != 0:
+        raise MfaError(f"mfa_process exited with status {result.returncode}.")
+    lines = result.stdout.strip().splitlines()
+    return validation.check_token_code(lines[-1].strip() if lines else "")
+
+
 def read_from_terminal(prompt: str) -> str:
     """Prompt on the controlling terminal, so it works inside `eval "$(...)"`."""
+    if os.environ.get("ASSUME_NO_TTY"):
+        raise MfaError("An MFA code is needed and there is no terminal to ask on.",
+                       NO_TERMINAL_HINT)
     if os.name == "posix":
         try:
-            with open("/dev/tty", "r+", encoding="utf-8") as tty:
-                tty.write(prompt)
-                tty.flush()
-                answer = tty.readline()
+            fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+            with os.fdopen(fd, "r+b", buffering=0) as tty:  # a tty cannot seek: no text layer
+                tty.write(prompt.encode())
+                answer = tty.readline().decode("utf-8", "replace")
         except OSError:
-            answer = None
+            answer = ""
         if answer:
             return answer
         raise MfaError("An MFA code is needed and there is no terminal to ask on.",
-                       "Pass --mfa-token CODE.")
+                       NO_TERMINAL_HINT)
     if not sys.stdin.isatty():
         raise MfaError("An MFA code is needed and there is no terminal to ask on.",
-                       "Pass --mfa-token CODE.")
+                       NO_TERMINAL_HINT)
     import click
 
     return str(click.prompt(prompt.rstrip(": "), err=True))

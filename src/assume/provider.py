@@ -11,7 +11,7 @@ from typing import Protocol
 from assume.cache import CredentialCache, NullCache
 from assume.errors import CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import Credentials, Hop, Plan, Source
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
 
 
 class _LazyLog:
@@ -133,10 +133,14 @@ class Provider:
                 if is_fresh(found, self.clock()):
                     log.debug("hop %d: filled by another process while waiting", index + 1)
                     return found  # type: ignore[return-value]
-            source_label = plan.source.label if index == 0 else plan.hops[index - 1].role
-            log.debug("hop %d/%d: AssumeRole %s from %s", index + 1, len(plan.hops), hop.role,
+            source_label = plan.source.label if index == 0 else plan.hops[index - 1].label
+            action = "GetSessionToken for" if hop.kind == MFA_SESSION_HOP else "AssumeRole"
+            log.debug("hop %d/%d: %s %s from %s", index + 1, len(plan.hops), action, hop.label,
                       source_label)
-            code = self.prompter(hop.mfa_serial, "") if hop.mfa_serial else None
+            reason = ""
+            if hop.kind == MFA_SESSION_HOP:
+                reason = f"starts a {(hop.duration or 0) // 3600}h MFA session for every role"
+            code = self.prompter(hop.mfa_serial, reason) if hop.mfa_serial else None
             credentials = self.gateway.assume_role(
                 source or plan.source, hop, hop.region or plan.region, code
             )
@@ -153,9 +157,9 @@ class Provider:
     def _write(self, key: str, credentials: Credentials, plan: Plan, index: int) -> None:
         hop = plan.hops[index]
         info: dict[str, object] = {
-            "role": hop.role,
+            "role": hop.label,
             "profile": hop.profile,
-            "source": plan.source.label if index == 0 else f"role {plan.hops[index - 1].role}",
+            "source": plan.source.label if index == 0 else plan.hops[index - 1].label,
             "expires": int(credentials.expiration.timestamp()) if credentials.expiration else None,
         }
         try:

@@ -20,7 +20,7 @@ from assume.errors import (
     InputError,
     SourceCredentialsError,
 )
-from assume.models import Credentials, Hop, Source
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Source
 
 log = logging.getLogger("assume")
 
@@ -155,7 +155,10 @@ class BotoGateway:
     def assume_role(
         self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
     ) -> Credentials:
-        """AssumeRole for one hop; a bare role name is placed in the caller's account."""
+        """AssumeRole for one hop (GetSessionToken for an MFA-session hop); a bare role name
+        is placed in the caller's account."""
+        if hop.kind == MFA_SESSION_HOP:
+            return self.session_token(source, hop, region, token_code)
         with translate_errors(source):
             session = source_session(source, region)
             client = sts_client(session, region)
@@ -170,6 +173,19 @@ class BotoGateway:
             except botocore.exceptions.ClientError as exc:
                 raise _assume_role_error(exc, client, role_arn, hop) from None
             return _credentials(response, now)
+
+
+    def session_token(
+        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
+    ) -> Credentials:
+        """GetSessionToken with the MFA device: a session every role can be assumed from."""
+        with translate_errors(source):
+            client = sts_client(source_session(source, region), region)
+            args: dict[str, Any] = {"SerialNumber": hop.mfa_serial, "TokenCode": token_code}
+            if hop.duration:
+                args["DurationSeconds"] = hop.duration
+            now = datetime.now(timezone.utc)
+            return _credentials(client.get_session_token(**args), now)
 
 
 def _assume_role_error(
