@@ -129,7 +129,9 @@ def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS),
               help="Output format (default: the surrounding shell's).")
 @click.option("--unset", is_flag=True, help="Print the lines that remove assume's variables.")
-def assume_command(fmt: str | None, unset: bool, **params: Any) -> None:
+@click.option("--dry-run", is_flag=True,
+              help="Print the planned chain (each hop, its source, cached until) and stop.")
+def assume_command(fmt: str | None, unset: bool, dry_run: bool, **params: Any) -> None:
     """Assume TARGET (a chain when several) and print the credentials.
 
     \b
@@ -141,9 +143,13 @@ def assume_command(fmt: str | None, unset: bool, **params: Any) -> None:
       eval "$(assume Role-A)"
       eval "$(assume --unset)"
       assume arn:aws:iam::123456789012:role/Admin --duration 7200 --format json
+      assume Role-B --dry-run
     """
     from assume.shell import detect_format
 
+    if dry_run:
+        print_plan(params)
+        return
     fmt = fmt or detect_format()
     if unset:
         if params["targets"]:
@@ -155,6 +161,30 @@ def assume_command(fmt: str | None, unset: bool, **params: Any) -> None:
     if sys.stdout.isatty() and fmt in ("sh", "fish", "powershell"):
         click.echo('hint: to use these in this shell, run: eval "$(assume ...)"', err=True)
     click.echo(output, nl=False)
+
+
+def print_plan(params: dict[str, Any]) -> None:
+    """The chain that would run: each hop, its source and whether the cache holds it."""
+    from assume.models import MFA_SESSION_HOP
+    from assume.output import table
+
+    request = build_request(params)
+    plan = resolve(request)
+    for note in request.notes:
+        click.echo(note, err=True)
+    provider = make_provider(params, plan)
+    rows = []
+    previous = plan.source.label
+    for index, (hop, _, cached) in enumerate(provider.status(plan), start=1):
+        call = "GetSessionToken" if hop.kind == MFA_SESSION_HOP else "AssumeRole"
+        target = hop.label + (" (account of the source)" if hop.is_bare_name else "")
+        state = f"cached until {cached.expiration_iso}" if cached and cached.expiration_iso \
+            else "cached" if cached else "STS call needed"
+        if params["refresh"] and index == len(plan.hops):
+            state = "STS call needed (--refresh)"
+        rows.append([str(index), call, target, previous, state])
+        previous = hop.label
+    table("Planned chain", ["Hop", "Call", "Target", "Source", "Cache"], rows)
 
 
 class ExecCommand(click.Command):

@@ -92,12 +92,15 @@ def test_every_session_parameter_reaches_sts(world: aws_world.World, server: Sts
     assert 7000 < left <= 7200
 
 
-def test_mfa_token_is_sent_with_the_serial(world: aws_world.World, server: StsServer) -> None:
+def test_mfa_token_starts_an_mfa_session_for_a_user_source(
+    world: aws_world.World, server: StsServer
+) -> None:
     assumed(world, "Role-A", "--mfa-serial", "arn:aws:iam::123456789012:mfa/alice",
             "--mfa-token", "123456")
-    sent = server.last("AssumeRole")
+    sent = server.last("GetSessionToken")
     assert sent["SerialNumber"] == "arn:aws:iam::123456789012:mfa/alice"
     assert sent["TokenCode"] == "123456"
+    assert "TokenCode" not in server.last("AssumeRole")
 
 
 def test_mfa_without_token_or_terminal_is_a_clear_error(world: aws_world.World) -> None:
@@ -155,3 +158,18 @@ def test_debug_logs_each_hop_and_never_a_secret(world: aws_world.World) -> None:
     assert "STS endpoint http://127.0.0.1:" in result.stderr
     assert secret not in result.stderr
     assert world.secret_access_key not in result.stderr
+
+
+def test_chained_clamp_note_through_the_cli(world: aws_world.World, home: object) -> None:
+    from pathlib import Path
+
+    config = Path(str(home)) / ".aws" / "config"
+    config.write_text(config.read_text() + (
+        f"\n[profile long-hop]\nrole_arn = {world.role_b}\nsource_profile = Role-A\n"
+        "duration_seconds = 7200\n"))
+    result = run_assume("long-hop", "--format", "json", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert "clamped to 3600s" in result.stderr
+    over = run_assume("Role-B", "--duration", "7200", "--no-cache")
+    assert over.returncode == 2 and over.stdout == ""
+    assert "1 hour" in over.stderr
