@@ -203,7 +203,7 @@ class ExecCommand(click.Command):
 @cli.command("exec", cls=ExecCommand)
 @session_options
 @click.pass_context
-def exec_command(ctx: click.Context, **params: Any) -> None:
+def exec_command(ctx: click.Context, /, **params: Any) -> None:
     """Run COMMAND with TARGET's credentials; exit with its exit code.
 
     \b

@@ -9,6 +9,7 @@ import configparser
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from assume import validation
 from assume.errors import ConfigError, InputError
@@ -219,7 +220,7 @@ def _hop_for_target(config: AwsConfig, target: str, region: str | None) -> Hop:
 
 def _apply_options(hop: Hop, request: Request, chained: bool) -> Hop:
     """Options on the command line shape the last hop and override its profile."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if request.duration is not None:
         validation.check_duration(request.duration, chained=chained)
         changes.update(duration=request.duration, duration_from_cli=True)
