@@ -9,16 +9,20 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assume import __version__
 from assume.commands_names import SUBCOMMANDS
+from assume.completion import complete_profiles, complete_targets
 from assume.config import Request, resolve
 from assume.errors import AssumeError, InputError
 from assume.formats import FORMATS, environment, render, render_unset
 from assume.models import Credentials, Plan
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 DEFAULT_COMMAND = "assume"
 
@@ -29,9 +33,27 @@ class AssumeGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h", "--version"):
             args = [DEFAULT_COMMAND, *args]
-        elif not args:
+        elif not args and not ctx.resilient_parsing:  # shell completion parses resiliently
             args = ["--help"]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Subcommands and global options, plus what `assume TARGET...` takes at that point."""
+        items = super().shell_complete(ctx, incomplete)
+        default = self.commands.get(DEFAULT_COMMAND)
+        if default is not None:
+            with default.make_context(DEFAULT_COMMAND, [], parent=ctx,
+                                      resilient_parsing=True) as sub_ctx:
+                if incomplete.startswith("-"):
+                    items += default.shell_complete(sub_ctx, incomplete)
+                else:
+                    for param in default.get_params(sub_ctx):
+                        if isinstance(param, click.Argument):
+                            items += param.shell_complete(sub_ctx, incomplete)
+        unique: dict[str, CompletionItem] = {}
+        for item in items:
+            unique.setdefault(item.value, item)  # -h/--help belong to both
+        return list(unique.values())
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_commands(ctx, formatter)
@@ -59,8 +81,9 @@ def cli() -> None:
 def session_options(func: Any) -> Any:
     """Options shared by every command that assumes a role."""
     options = [
-        click.argument("targets", nargs=-1, metavar="TARGET..."),
-        click.option("--profile", "-p", envvar=None, help="Source profile for the first hop."),
+        click.argument("targets", nargs=-1, metavar="TARGET...", shell_complete=complete_targets),
+        click.option("--profile", "-p", envvar=None, help="Source profile for the first hop.",
+                     shell_complete=complete_profiles),
         click.option("--region", "-r", help="Region for STS and the printed AWS_REGION."),
         click.option("--duration", "-d", type=int, help="Session length in seconds (900-43200)."),
         click.option("--session-name", help="RoleSessionName (default: your user name)."),

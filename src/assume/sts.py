@@ -241,6 +241,12 @@ def _translate(exc: BaseException, source: Source | Credentials) -> BaseExceptio
             f"No source credentials found ({where}).",
             "Set AWS credentials, pass --profile, or run on a host with an instance role.",
         )
+    if isinstance(exc, errors.CredentialRetrievalError):
+        return SourceCredentialsError(
+            f"Could not get the source credentials ({where}) from "
+            f"{exc.kwargs.get('provider', 'their provider')}.",
+            "Check that the instance, container or credential_process can supply them.",
+        )
     if isinstance(exc, errors.InvalidRegionError):
         return InputError(f"Invalid region name {exc.kwargs.get('region_name')!r}.")
     if isinstance(exc, errors.ClientError):
