@@ -43,5 +43,13 @@ class LockTimeoutError(AssumeError):
     """Another `assume` held the lock for this session too long."""
 
 
+class CommandError(AssumeError):
+    """`assume exec` could not start the command: 127 not found, 126 not executable."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class CacheUnavailableError(Exception):
     """The keyring cannot be used; callers fall back to no cache with a warning."""

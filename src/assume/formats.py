@@ -85,7 +85,9 @@ def _sh(values: dict[str, str], unset: list[str]) -> str:
 
 def _fish(values: dict[str, str], unset: list[str]) -> str:
     lines = [f"set -gx {name} {quote_fish(value)}" for name, value in values.items()]
-    lines += [f"set -e {name}" for name in unset]
+    # `set -e` of a variable that is not set fails (status 4); without `or true` that status
+    # would become the status of `assume ... | source` and break `; and` / `&&` after it.
+    lines += [f"set -e {name}; or true" for name in unset]
     return "\n".join(lines) + "\n"
 
 

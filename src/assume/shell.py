@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from assume.errors import AssumeError
+from assume.errors import CommandError
 from assume.formats import ALL_VARIABLES
 
 _FORMAT_BY_SHELL = {"fish": "fish", "pwsh": "powershell", "powershell": "powershell"}
@@ -30,19 +30,24 @@ def child_environment(values: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def _start_error(command: str, exc: OSError) -> CommandError:
+    """The shell's convention: 127 when the command is not found, 126 when it cannot run."""
+    if isinstance(exc, FileNotFoundError):
+        return CommandError(f"Command not found: {command}.", 127)
+    return CommandError(f"Cannot run {command}: {exc.strerror or exc}.", 126)
+
+
 def run(command: list[str], values: dict[str, str]) -> int:
-    """Run COMMAND with the credentials; return its exit code (127 when it is not found)."""
+    """Run COMMAND with the credentials; return its exit code.
+
+    On POSIX the command replaces this process, so signals and the exit code are its own.
+    """
     env = child_environment(values)
-    if os.name == "posix":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            os.execvpe(command[0], command, env)
-        except FileNotFoundError:
-            raise AssumeError(f"Command not found: {command[0]}.") from None
-        except PermissionError:
-            raise AssumeError(f"Command not executable: {command[0]}.") from None
     try:
+        if os.name == "posix":
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execvpe(command[0], command, env)
         return subprocess.run(command, env=env, check=False).returncode
-    except FileNotFoundError:
-        raise AssumeError(f"Command not found: {command[0]}.") from None
+    except OSError as exc:
+        raise _start_error(command[0], exc) from None

@@ -173,3 +173,20 @@ def test_chained_clamp_note_through_the_cli(world: aws_world.World, home: object
     over = run_assume("Role-B", "--duration", "7200", "--no-cache")
     assert over.returncode == 2 and over.stdout == ""
     assert "1 hour" in over.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "code", "message"),
+    [
+        (["no-such-command-xyz"], 127, "Command not found: no-such-command-xyz."),
+        (["/etc/hostname"], 126, "Cannot run /etc/hostname"),
+    ],
+)
+def test_exec_that_cannot_start_uses_the_shells_exit_codes(
+    world: aws_world.World, command: list[str], code: int, message: str
+) -> None:
+    result = run_assume("exec", "Role-A", "--", *command)
+    assert result.returncode == code
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {message}")
