@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -37,6 +38,15 @@ class AssumeGroup(click.Group):
             args = ["--help"]
         return super().parse_args(ctx, args)
 
+    def _main_shell_completion(
+        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
+    ) -> None:
+        """Answer `_ASSUME_COMPLETE=...`, with assume's own fish script (see completion.py)."""
+        from assume.completion import register_shells
+
+        register_shells()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Subcommands and global options, plus what `assume TARGET...` takes at that point."""
         items = super().shell_complete(ctx, incomplete)
@@ -55,14 +65,11 @@ class AssumeGroup(click.Group):
             unique.setdefault(item.value, item)  # -h/--help belong to both
         return list(unique.values())
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        super().format_commands(ctx, formatter)
-
 
 @click.group(
     cls=AssumeGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="Run `assume TARGET --help` style help with: assume assume --help",
+    epilog="Options for assuming a role: assume TARGET --help",
 )
 @click.version_option(__version__, "--version", prog_name="assume", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -75,6 +82,8 @@ def cli() -> None:
       assume hub 222222222222:Deploy           # hop: hub, then Deploy in another account
       assume Role-A --format credential-process
       assume exec Role-A -- aws s3 ls
+      eval "$(assume shell-init bash)"         # ~/.bashrc: then `assume Role-A` needs no eval
+      assume configure Role-A --profile role-a # then: aws s3 ls --profile role-a
     """
 
 
@@ -147,7 +156,15 @@ def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     return plan, credentials
 
 
-@cli.command(DEFAULT_COMMAND, hidden=True)
+class DefaultCommand(click.Command):
+    """The hidden default command; its usage line reads `assume [OPTIONS] TARGET...`."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        prog = ctx.parent.info_name if ctx.parent and ctx.parent.info_name else "assume"
+        formatter.write_usage(prog, " ".join(self.collect_usage_pieces(ctx)))
+
+
+@cli.command(DEFAULT_COMMAND, cls=DefaultCommand, hidden=True)
 @session_options
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS),
               help="Output format (default: the surrounding shell's).")

@@ -24,7 +24,13 @@ def cache_group() -> None:
 @cache_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def cache_list(as_json: bool) -> None:
-    """List cached sessions: role, source and time left. Never shows a secret."""
+    """List cached sessions: role, source and time left. Never shows a secret.
+
+    \b
+    Examples:
+      assume cache list
+      assume cache list --json | jq -r '.[].role'
+    """
     from assume.cache import KeyringCache
 
     now = time.time()
@@ -45,7 +51,14 @@ def cache_list(as_json: bool) -> None:
 @click.argument("targets", nargs=-1, metavar="[TARGET...]")
 @click.option("--profile", "-p", help="Source profile, as given when the session was made.")
 def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
-    """Remove cached sessions: every hop of TARGET's chain, or all of them."""
+    """Remove cached sessions: every hop of TARGET's chain, or all of them.
+
+    \b
+    Examples:
+      assume cache clear Role-A
+      assume cache clear arn:aws:iam::123456789012:role/Admin --profile alice
+      assume cache clear
+    """
     from assume.cache import KeyringCache
     from assume.config import Request, resolve
 
