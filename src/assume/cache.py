@@ -164,16 +164,21 @@ class KeyringCache:
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
         chunks = split(encode(credentials))
+        if len(chunks) > MAX_CHUNKS:
+            return  # far beyond any real session, and a reader would reject it anyway
         names = chunk_names(key, len(chunks))
+        old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
         # Later chunks first, so a reader never sees a new count with old pieces missing.
-        for name, chunk in reversed(list(zip(names, chunks))):
+        for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
+        for name in chunk_names(key, old_count)[len(chunks):]:  # a longer entry's leftovers
+            self._call("delete_password", SERVICE, name)
         cache_index.record(key, info)
 
     def delete(self, key: str) -> None:
-        first = self._call("get_password", SERVICE, key)
-        count = chunk_count(first) if first else None
-        for name in chunk_names(key, count or 1):
+        # Every possible chunk name: the first item's count may be damaged, or an interrupted
+        # write may have left pieces beyond it.
+        for name in chunk_names(key, MAX_CHUNKS):
             self._call("delete_password", SERVICE, name)
         cache_index.forget([key])
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from contextlib import suppress
 from typing import Any
 
 from assume.errors import CacheUnavailableError
@@ -51,6 +52,16 @@ def _is_plaintext(backend: object) -> bool:
     return any(class_path(b).startswith("keyrings.alt.") for b in backends)
 
 
+def _prefer_real_keyring(backend: Any) -> Any:
+    """keyring's chainer wraps every backend it finds, plaintext files included (it falls
+    through to them when the real keyring is locked); use its best real member instead."""
+    members = getattr(backend, "backends", None)
+    if not members:
+        return backend
+    real = [member for member in members if not _is_plaintext(member)]
+    return real[0] if real else backend
+
+
 def discover() -> Any:
     """Run keyring's own choice, refuse fallbacks that are not a real keyring, remember it."""
     try:
@@ -59,7 +70,7 @@ def discover() -> Any:
     except Exception as exc:
         raise CacheUnavailableError(f"keyring is not importable: {exc}") from exc
     explicit = keyring.core.load_env() or keyring.core.load_config()
-    backend = explicit or keyring.get_keyring()
+    backend = explicit or _prefer_real_keyring(keyring.get_keyring())
     path = class_path(backend)
     if path.startswith(_UNUSABLE):
         raise CacheUnavailableError("no keyring backend is available")
@@ -69,24 +80,25 @@ def discover() -> Any:
             "choose it in keyring's own configuration to allow it"
         )
     if explicit is None:
-        try:
+        with suppress(OSError):
             write_private(state_file(BACKEND_FILE), path + "\n")
-        except OSError:
-            pass
     return backend
 
 
 def forget() -> None:
     """Drop the remembered backend, so the next run discovers again."""
-    try:
+    with suppress(OSError):
         state_file(BACKEND_FILE).unlink()
-    except OSError:
-        pass
 
 
 def load() -> Any:
     """The backend to use: the remembered one when known, otherwise discovery."""
     path = remembered()
     if path:
-        return load_class(path)
+        try:
+            return load_class(path)
+        except CacheUnavailableError:
+            if os.environ.get("PYTHON_KEYRING_BACKEND"):
+                raise  # the user's explicit choice: report it, do not second-guess it
+            forget()  # e.g. keyring's configuration changed: discover afresh
     return discover()

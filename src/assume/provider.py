@@ -100,7 +100,7 @@ class Provider:
 
     def status(self, plan: Plan) -> Iterator[tuple[Hop, str, Credentials | None]]:
         """Each hop with its cache key and its fresh cached credentials, if any."""
-        for hop, key in zip(plan.hops, plan.cache_keys()):
+        for hop, key in zip(plan.hops, plan.cache_keys(), strict=True):
             found = self._read(key)
             yield hop, key, found if is_fresh(found, self.clock()) else None
 
@@ -114,11 +114,13 @@ class Provider:
                 continue
             found = self._read(keys[index])
             if is_fresh(found, self.clock()):
-                log.debug("hop %d/%d: cache hit for %s", index + 1, last + 1, plan.hops[index].role)
+                log.debug("hop %d/%d: cache hit for %s", index + 1, last + 1,
+                          plan.hops[index].label)
                 start, current = index + 1, found
                 break
         for index in range(start, last + 1):
-            current = self._fetch(plan, index, keys[index], current, force=refresh and index == last)
+            force = refresh and index == last
+            current = self._fetch(plan, index, keys[index], current, force=force)
         assert current is not None
         return current
 
