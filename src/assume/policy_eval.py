@@ -60,6 +60,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Literal
 
+from assume.validation import ACCOUNT_ID
+
 __all__ = [
     "ALLOW",
     "ASSUME_ROLE",
@@ -230,7 +232,6 @@ def _is_multi(key: str) -> bool:
 _ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>.+)$"
 )
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _SERVICE_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?$")
 
 
@@ -283,7 +284,7 @@ def parse_principal(
     Raises ValueError when ``value`` is not a principal this module understands.
     """
     hint = PrincipalKind(kind) if kind is not None else None
-    if _ACCOUNT_ID.match(value):
+    if ACCOUNT_ID.match(value):
         return ParsedPrincipal(f"arn:aws:iam::{value}:root", PrincipalKind.ROOT, "aws", value)
     match = _ARN.match(value)
     if match is None:
@@ -853,7 +854,7 @@ def _match_aws_value(value: str, who: ParsedPrincipal) -> PrincipalScope | None:
         return None
     if value == "*":
         return "wildcard"
-    if _ACCOUNT_ID.match(value):
+    if ACCOUNT_ID.match(value):
         return "account" if who.account == value else None
     try:
         named = parse_principal(value)

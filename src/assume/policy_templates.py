@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from assume.validation import ACCOUNT_ID, EXTERNAL_ID, PARTITIONS, ROLE_NAME, SESSION_NAME
+
 __all__ = [
     "PARTITIONS",
     "POLICY_VERSION",
@@ -31,18 +33,13 @@ __all__ = [
 ]
 
 POLICY_VERSION = "2012-10-17"
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 _ARN = re.compile(
     r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):"
     r"(?P<account>[^:]*):(?P<resource>.*)$"
 )
-_ACCOUNT = re.compile(r"^\d{12}$")
-_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_SESSION = re.compile(r"^[\w+=,.@-]{2,64}$")
 _PATH = re.compile(r"^/([\x21-\x7e]{0,510}/)?$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ def _split_arn(arn: str, what: str) -> re.Match[str]:
             f"invalid {what} {arn!r}: partition {match['partition']!r} is not one of "
             f"{', '.join(PARTITIONS)}"
         )
-    if not _ACCOUNT.match(match["account"]):
+    if not ACCOUNT_ID.match(match["account"]):
         raise ValueError(f"invalid {what} {arn!r}: account {match['account']!r} is not 12 digits")
     if match["region"]:
         raise ValueError(f"invalid {what} {arn!r}: IAM and STS ARNs have no region")
@@ -93,7 +90,7 @@ def _path_and_name(rest: str, arn: str, what: str) -> tuple[str, str]:
     parts = rest.split("/")
     name = parts[-1]
     path = "/" + "/".join(parts[:-1]) + "/" if len(parts) > 1 else "/"
-    if not _NAME.match(name):
+    if not ROLE_NAME.match(name):
         raise ValueError(f"invalid {what} {arn!r}: bad name {name!r}")
     if not _PATH.match(path) or "//" in path:
         raise ValueError(f"invalid {what} {arn!r}: bad path {path!r}")
@@ -124,7 +121,7 @@ def parse_principal_spec(
     """
     if not isinstance(principal, str) or not principal:
         raise ValueError("principal must be a non-empty string")
-    if _ACCOUNT.match(principal):
+    if ACCOUNT_ID.match(principal):
         if partition not in PARTITIONS:
             raise ValueError(f"partition {partition!r} is not one of {', '.join(PARTITIONS)}")
         root = f"arn:{partition}:iam::{principal}:root"
@@ -151,7 +148,7 @@ def parse_principal_spec(
         return PrincipalSpec(principal, rtype, part, account, "AWS", principal)
     if service == "sts" and rtype == "assumed-role":
         role_name, _, session = rest.partition("/")
-        if not _NAME.match(role_name) or not _SESSION.match(session):
+        if not ROLE_NAME.match(role_name) or not SESSION_NAME.match(session):
             raise ValueError(
                 f"invalid principal ARN {principal!r}: expected "
                 "arn:aws:sts::123456789012:assumed-role/ROLE/SESSION"
@@ -198,7 +195,7 @@ def identity_policy_document(
 
 
 def _check_external_id(external_id: str | None) -> None:
-    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+    if external_id is not None and not EXTERNAL_ID.match(external_id):
         raise ValueError("external ID must be 2-1224 characters of letters, digits and +=,.@:/-")
 
 

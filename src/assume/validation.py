@@ -15,11 +15,12 @@ MAX_CHAINED_DURATION = 3600  # seconds: role credentials can assume a role for 1
 MAX_POLICY_ARNS = 10
 MAX_TAGS = 50
 
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _ROLE_ARN = re.compile(r"^arn:(?P<partition>[^:]*):iam::(?P<account>[^:]*):role/(?P<rest>.+)$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _ROLE_PATH = re.compile(r"^(/[\x21-\x7e]+)*/$")
-_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 _SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]{2,64}$")
 _TAG_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 _TAG_VALUE = re.compile(r"^[\w\s.:/=+\-@]{0,256}$")
@@ -31,7 +32,7 @@ _ACCOUNT_ROLE = re.compile(r"^(?P<account>\d+):(?P<name>.+)$")
 
 def check_account(account: str) -> str:
     """An AWS account ID is exactly 12 digits (leading zeros count)."""
-    if not re.fullmatch(r"\d{12}", account):
+    if not ACCOUNT_ID.match(account):
         got = f"'{account}' has {len(account)} digits" if account.isdigit() else f"got '{account}'"
         raise InputError(f"AWS account IDs have 12 digits; {got}.", "Copy the full ID.")
     return account
@@ -51,7 +52,7 @@ def check_role_arn(arn: str) -> str:
         )
     check_account(match["account"])
     path, _, name = match["rest"].rpartition("/")
-    if not _ROLE_NAME.match(name):
+    if not ROLE_NAME.match(name):
         raise InputError(
             f"Invalid role name '{name}' in '{arn}'.",
             "Role names are 1-64 characters of letters, digits and +=,.@_-.",
@@ -63,7 +64,7 @@ def check_role_arn(arn: str) -> str:
 
 def check_role_name(name: str) -> str:
     """A bare role name, as in `Role-A`."""
-    if not _ROLE_NAME.match(name):
+    if not ROLE_NAME.match(name):
         raise InputError(
             f"'{name}' is neither a profile with role_arn, a role ARN, ACCOUNT:ROLE, "
             "nor a valid role name.",
@@ -105,7 +106,7 @@ def check_duration(seconds: int, *, chained: bool = False, from_cli: bool = True
 
 def check_session_name(name: str) -> str:
     """RoleSessionName: 2-64 characters of letters, digits and +=,.@_-."""
-    if not _SESSION_NAME.match(name):
+    if not SESSION_NAME.match(name):
         raise InputError(
             f"Invalid session name '{name}'.",
             "Use 2-64 characters of letters, digits and +=,.@_-.",
@@ -121,7 +122,7 @@ def sanitize_session_name(raw: str) -> str:
 
 def check_external_id(value: str) -> str:
     """ExternalId: 2-1224 characters of letters, digits and +=,.@:/_-."""
-    if not _EXTERNAL_ID.match(value):
+    if not EXTERNAL_ID.match(value):
         raise InputError(
             "Invalid external ID.", "Use 2-1224 characters of letters, digits and +=,.@:/_-."
         )
