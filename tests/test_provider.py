@@ -483,3 +483,36 @@ def test_chain_with_cached_mfa_hop_does_not_prompt_for_the_next_hop(rig: Rig) ->
 def test_mfa_code_goes_to_the_hop_that_names_the_device(rig: Rig) -> None:
     rig.provider.get(plan(HOP_A, Hop(ROLE_B, mfa_serial=MFA)))
     assert [call.token_code for call in rig.sts.calls] == [None, "123456"]
+
+
+def test_role_that_refuses_the_mfa_session_gets_the_code_on_the_call_itself(rig: Rig) -> None:
+    session = Hop("", kind="mfa-session", mfa_serial=MFA, duration=43200)
+    real_assume = rig.sts.assume_role
+
+    def refuse_unless_mfa_on_the_call(
+        source: Source | Credentials, hop: Hop, region: str | None, code: str | None
+    ) -> Credentials:
+        if hop.kind == "role" and hop.mfa_serial is None:
+            real_assume(source, hop, region, code)  # counted, then refused
+            raise AccessDeniedError("Access denied")
+        return real_assume(source, hop, region, code)
+
+    rig.sts.assume_role = refuse_unless_mfa_on_the_call  # type: ignore[method-assign]
+    creds = rig.provider.get(plan(session, HOP_A))
+    assert [c.hop.kind for c in rig.sts.calls] == ["mfa-session", "role", "role"]
+    assert rig.sts.calls[2].hop.mfa_serial == MFA and rig.sts.calls[2].token_code == "123456"
+    assert rig.sts.calls[2].source == rig.sts.calls[0].result  # still from the MFA session
+    assert creds == rig.sts.calls[2].result
+    assert len(rig.prompter.asked) == 2
+    assert len(rig.warnings) == 1 and "refused the MFA session" in rig.warnings[0]
+
+
+def test_access_denied_without_an_mfa_session_is_not_retried(rig: Rig) -> None:
+    def refuse(source: Source | Credentials, hop: Hop, region: str | None,
+               code: str | None) -> Credentials:
+        raise AccessDeniedError("Access denied")
+
+    rig.sts.assume_role = refuse  # type: ignore[method-assign]
+    with pytest.raises(AccessDeniedError):
+        rig.provider.get(plan(HOP_A))
+    assert rig.prompter.asked == []

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
 
 from assume.cache import CredentialCache, NullCache
-from assume.errors import CacheUnavailableError
+from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
 
@@ -143,11 +144,29 @@ class Provider:
             if hop.kind == MFA_SESSION_HOP:
                 reason = f"starts a {(hop.duration or 0) // 3600}h MFA session for every role"
             code = self.prompter(hop.mfa_serial, reason) if hop.mfa_serial else None
-            credentials = self.gateway.assume_role(
-                source or plan.source, hop, hop.region or plan.region, code
-            )
+            region = hop.region or plan.region
+            try:
+                credentials = self.gateway.assume_role(source or plan.source, hop, region, code)
+            except AccessDeniedError:
+                session = plan.hops[index - 1] if index else None
+                if session is None or session.kind != MFA_SESSION_HOP or source is None:
+                    raise
+                credentials = self._assume_with_mfa_on_the_call(source, hop, session, region)
             self._write(key, credentials, plan, index)
             return credentials
+
+    def _assume_with_mfa_on_the_call(
+        self, source: Credentials, hop: Hop, session: Hop, region: str | None
+    ) -> Credentials:
+        """A role that refuses the MFA session (say its trust policy limits
+        aws:MultiFactorAuthAge) gets the code on the AssumeRole call itself."""
+        serial = str(session.mfa_serial)
+        self.warn(
+            f"{hop.label} refused the MFA session; its trust policy may want MFA on the "
+            "AssumeRole call itself (e.g. a limit on aws:MultiFactorAuthAge), so asking again."
+        )
+        code = self.prompter(serial, "for the AssumeRole call itself")
+        return self.gateway.assume_role(source, replace(hop, mfa_serial=serial), region, code)
 
     def _read(self, key: str) -> Credentials | None:
         try:
