@@ -17,8 +17,8 @@ import pytest
 from assume.cli import cli
 from assume.command_registry import register
 from tests.conftest import ROOT, run_assume
-from tests.integration.test_shell_init import console_script, shell_environment
 from tests.support import aws_world
+from tests.support.tools import console_script, shell_environment
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,8 +16,8 @@ import pytest
 from assume.aws_config_writer import MARKER
 from assume.cli import main
 from tests.conftest import run_assume
-from tests.integration.test_shell_init import console_script, shell_environment
 from tests.support import aws_world
+from tests.support.tools import aws_cli, console_script, shell_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_keyring")]
 
@@ -51,10 +50,8 @@ def boto3_arn(profile: str) -> str:
 def cli_arn(world: aws_world.World, profile: str) -> str:
     """`aws sts get-caller-identity --profile PROFILE`: Debian's AWS CLI, else the one on PATH.
     AWS_ENDPOINT_URL reaches the credential_process child, --endpoint-url the CLI itself."""
-    aws = "/usr/bin/aws" if Path("/usr/bin/aws").exists() else shutil.which("aws")
-    assert aws, "the AWS CLI is not installed"
     result = subprocess.run(
-        [aws, "sts", "get-caller-identity", "--profile", profile, "--output", "json",
+        [aws_cli(), "sts", "get-caller-identity", "--profile", profile, "--output", "json",
          "--endpoint-url", world.endpoint, "--region", "us-east-1"],
         env={**os.environ, "AWS_PAGER": ""}, capture_output=True, text=True, timeout=120,
         stdin=subprocess.DEVNULL,

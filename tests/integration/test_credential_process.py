@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -18,6 +17,7 @@ import pytest
 
 from tests.support import aws_world
 from tests.support.sts_server import StsServer
+from tests.support.tools import aws_cli
 
 pytestmark = pytest.mark.integration
 
@@ -72,16 +72,6 @@ def boto3_identity(world: aws_world.World, profile: str) -> tuple[dict[str, str]
     identity = session.client("sts", endpoint_url=world.endpoint).get_caller_identity()
     frozen = session.get_credentials().get_frozen_credentials()
     return dict(identity), frozen.access_key
-
-
-def aws_cli() -> str:
-    """Debian's AWS CLI v2 when present, else whichever `aws` is on PATH."""
-    if Path("/usr/bin/aws").exists():
-        return "/usr/bin/aws"
-    found = shutil.which("aws")
-    if found is None:
-        pytest.skip("the AWS CLI is not installed")
-    return found
 
 
 def cli_identity(world: aws_world.World, profile: str) -> dict[str, str]:

@@ -6,13 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support import aws_world
 from tests.support.sts_server import StsServer
+from tests.support.tools import console_script, shell_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_keyring")]
 
@@ -23,21 +23,6 @@ LOAD = {"bash": 'eval "$(assume shell-init bash)"', "zsh": 'eval "$(assume shell
         "fish": "assume shell-init fish | source"}
 VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
              "AWS_PROFILE")
-
-
-def console_script() -> Path:
-    """The installed `assume` console script (next to this Python, else on PATH)."""
-    sibling = Path(sys.executable).with_name("assume")
-    found = sibling if sibling.is_file() else shutil.which("assume")
-    assert found, "the `assume` console script is not installed (pip install -e .)"
-    return Path(found)
-
-
-def shell_environment(**extra: str) -> dict[str, str]:
-    """This process's environment (the fixtures' HOME, config, endpoint) with the console
-    script's folder first on PATH."""
-    path = f"{console_script().parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "PATH": path, **extra}
 
 
 def run_shell(shell: str, script: str, *, load: bool = True) -> subprocess.CompletedProcess[str]:
