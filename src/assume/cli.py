@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 DEFAULT_COMMAND = "assume"
+USE_HINTS = {  # shown when shell lines are printed to a terminal instead of being evaluated
+    "sh": 'eval "$(assume ...)"',
+    "fish": "assume ... | source",
+    "powershell": "assume ... | Invoke-Expression",
+}
 
 
 class AssumeGroup(click.Group):
@@ -198,8 +203,9 @@ def assume_command(fmt: str | None, unset: bool, dry_run: bool, **params: Any) -
         return
     plan, credentials = obtain(params)
     output = render(credentials, plan.region, fmt)
-    if sys.stdout.isatty() and fmt in ("sh", "fish", "powershell"):
-        click.echo('hint: to use these in this shell, run: eval "$(assume ...)"', err=True)
+    if sys.stdout.isatty() and fmt in USE_HINTS:
+        click.echo(f"hint: to use these in this shell, run: {USE_HINTS[fmt]} "
+                   f"(or once: assume shell-init --help)", err=True)
     click.echo(output, nl=False)
 
 

@@ -37,7 +37,8 @@ class MfaPrompter:
 def run_mfa_process(command: str) -> str:
     """Run the configured command; its stdout's last line is the code."""
     try:
-        result = subprocess.run(shlex.split(command), capture_output=True, text=True,
+        result = subprocess.run(shlex.split(command, posix=os.name != "nt"),
+                                capture_output=True, text=True,
                                 timeout=60, check=False)
     except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
         raise MfaError(f"mfa_process failed to run: {exc}.") from None
