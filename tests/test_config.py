@@ -85,11 +85,10 @@ def test_source_profile_chain_becomes_one_hop_per_role() -> None:
 
 
 def test_configured_duration_on_chained_hop_is_clamped_with_a_note() -> None:
-    request = Request(targets=("deep",))
-    plan = resolve(request)
+    plan = resolve(Request(targets=("deep",)))
     assert plan.hops[0].duration == 7200  # first hop: assumed by a user, may be long
     assert plan.hops[1].duration == 3600
-    assert any("clamped to 3600" in note for note in request.notes)
+    assert any("clamped to 3600" in note for note in plan.notes)
 
 
 def test_cli_duration_over_an_hour_on_chained_hop_is_a_usage_error() -> None:

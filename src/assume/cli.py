@@ -153,9 +153,8 @@ def make_provider(params: dict[str, Any], plan: Plan) -> Any:
 
 def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     """Resolve the targets and get credentials for the last hop."""
-    request = build_request(params)
-    plan = resolve(request)
-    for note in request.notes:
+    plan = resolve(build_request(params))
+    for note in plan.notes:
         click.echo(note, err=True)
     credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
     return plan, credentials
@@ -214,9 +213,8 @@ def print_plan(params: dict[str, Any]) -> None:
     from assume.models import MFA_SESSION_HOP
     from assume.output import table
 
-    request = build_request(params)
-    plan = resolve(request)
-    for note in request.notes:
+    plan = resolve(build_request(params))
+    for note in plan.notes:
         click.echo(note, err=True)
     provider = make_provider(params, plan)
     rows = []

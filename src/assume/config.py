@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import configparser
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from assume import validation
 from assume.errors import ConfigError, InputError
@@ -19,8 +18,7 @@ CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """What the user asked for: the targets and the options that shape the last hop."""
 
     targets: tuple[str, ...]
@@ -35,7 +33,6 @@ class Request:
     tags: tuple[tuple[str, str], ...] = ()
     transitive_tag_keys: tuple[str, ...] = ()
     source_identity: str | None = None
-    notes: list[str] = field(default_factory=list, compare=False)
 
 
 def config_path() -> Path:
@@ -218,7 +215,7 @@ def _hop_for_target(config: AwsConfig, target: str, region: str | None) -> Hop:
     return Hop(role=validation.check_role_name(target))
 
 
-def _apply_options(hop: Hop, request: Request, chained: bool) -> Hop:
+def apply_options(hop: Hop, request: Request, chained: bool) -> Hop:
     """Options on the command line shape the last hop and override its profile."""
     changes: dict[str, Any] = {}
     if request.duration is not None:
@@ -239,20 +236,20 @@ def _apply_options(hop: Hop, request: Request, chained: bool) -> Hop:
         changes["transitive_tag_keys"] = request.transitive_tag_keys
     if request.source_identity:
         changes["source_identity"] = validation.check_source_identity(request.source_identity)
-    return replace(hop, **changes) if changes else hop
+    return hop._replace(**changes) if changes else hop
 
 
-def _check_configured_duration(hop: Hop, chained: bool, request: Request) -> Hop:
+def _check_configured_duration(hop: Hop, chained: bool, notes: list[str]) -> Hop:
     """Validate a duration from the config; clamp it on a chained hop with a note."""
     if hop.duration is None or hop.duration_from_cli:
         return hop
     validation.check_duration(hop.duration, from_cli=False)
     if chained and hop.duration > validation.MAX_CHAINED_DURATION:
-        request.notes.append(
+        notes.append(
             f"note: {hop.profile or hop.role}: duration_seconds {hop.duration} clamped to "
             f"{validation.MAX_CHAINED_DURATION}s, the limit for a role assumed by a role."
         )
-        return replace(hop, duration=validation.MAX_CHAINED_DURATION)
+        return hop._replace(duration=validation.MAX_CHAINED_DURATION)
     return hop
 
 
@@ -283,18 +280,20 @@ def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
             if source.kind == "profile" and "role_arn" in config.profiles.get(source.name, {}):
                 source, source_hops = expand_profile(config, source.name)
         hops = [*source_hops, *hops]
+    notes: list[str] = []
     finished: list[Hop] = []
     for index, hop in enumerate(hops):
         chained = index > 0  # assumed with the role credentials of the hop before
         if index == len(hops) - 1:
-            hop = _apply_options(hop, request, chained)
-        finished.append(_check_configured_duration(hop, chained, request))
-    finished = _with_mfa_session(config, source, finished, request)
+            hop = apply_options(hop, request, chained)
+        finished.append(_check_configured_duration(hop, chained, notes))
+    finished = _with_mfa_session(config, source, finished, notes)
     last = finished[-1]
     region = request.region or last.region or env_region or source.region
     if region is None and "default" in config.profiles:
         region = config.profiles["default"].get("region")
-    return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets)
+    return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets,
+                notes=tuple(notes))
 
 
 def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:
@@ -319,7 +318,7 @@ def _long_term_source(config: AwsConfig, source: Source) -> bool:
 
 
 def _with_mfa_session(
-    config: AwsConfig, source: Source, hops: list[Hop], request: Request
+    config: AwsConfig, source: Source, hops: list[Hop], notes: list[str]
 ) -> list[Hop]:
     """Put an MFA session (GetSessionToken) in front of a first hop that needs MFA.
 
@@ -338,12 +337,12 @@ def _with_mfa_session(
             duration=_mfa_session_duration(config, source, first),
             profile=source.name or None,
         )
-        return [session, replace(first, mfa_serial=None), *hops[1:]]
+        return [session, first._replace(mfa_serial=None), *hops[1:]]
     for hop in hops:
         if hop.mfa_serial and hop.kind == ROLE_HOP:
             why = ("its source is a role session" if hop is not first
                    else "its source has temporary or unknown credentials")
-            request.notes.append(
+            notes.append(
                 f"note: MFA on the AssumeRole call for {hop.profile or hop.role}: {why}, "
                 "which cannot get an MFA session."
             )

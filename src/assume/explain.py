@@ -771,7 +771,7 @@ def explain_hop(
     context = request_context(
         caller.arn,
         role.spec.arn,
-        replace(hop, session_name=session_name),
+        hop._replace(session_name=session_name),
         mfa=mfa,
         principal_tags=caller.tags,
         user_id=caller.user_id,
@@ -879,7 +879,7 @@ def explain_chain(
     source: Source | Credentials = plan.source
     mfa: bool | None = None
     for index, hop in enumerate(plan.hops):
-        partial = replace(plan, hops=plan.hops[: index + 1])
+        partial = plan._replace(hops=plan.hops[: index + 1])
         obtained: list[Credentials] = []
         attempt = functools.partial(
             _attempt, provider, partial, refresh and index == len(plan.hops) - 1, obtained

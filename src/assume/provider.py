@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -166,7 +165,7 @@ class Provider:
             "AssumeRole call itself (e.g. a limit on aws:MultiFactorAuthAge), so asking again."
         )
         code = self.prompter(serial, "for the AssumeRole call itself")
-        return self.gateway.assume_role(source, replace(hop, mfa_serial=serial), region, code)
+        return self.gateway.assume_role(source, hop._replace(mfa_serial=serial), region, code)
 
     def _read(self, key: str) -> Credentials | None:
         try:

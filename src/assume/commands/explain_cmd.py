@@ -224,7 +224,7 @@ def _offline(
     params: dict[str, Any],
 ) -> OfflineReport:
     from assume import policy_eval, validation
-    from assume.config import _apply_options  # the same checks as for a real request
+    from assume.config import apply_options
     from assume.explain import explain_offline, request_context
     from assume.models import Hop
 
@@ -242,7 +242,7 @@ def _offline(
             "--principal ARN --role ARN [--context KEY=VALUE ...]",
         )
     assert trust_policy and principal and role_arn
-    hop = _apply_options(Hop(role=validation.check_role_arn(role_arn)), build_request(params),
+    hop = apply_options(Hop(role=validation.check_role_arn(role_arn)), build_request(params),
                          chained=False)
     try:
         context = request_context(principal, hop.role, hop, extra_keys=_context_keys(context_pairs))
@@ -321,9 +321,8 @@ def explain_command(
     from assume.config import resolve
     from assume.explain import explain_chain
 
-    request = build_request(params)
-    plan = resolve(request)
-    for note in request.notes:
+    plan = resolve(build_request(params))
+    for note in plan.notes:
         click.echo(note, err=True)
     report = explain_chain(plan, make_provider(params, plan), refresh=params["refresh"])
     if as_json:
