@@ -2,7 +2,8 @@
 
 `credential_process` runs `assume` on every `aws` command. When the command line is a plain
 request (targets and --format/--profile/--region) and the keyring holds a fresh session, this
-answers from the keyring and exits. Anything else returns None and the full CLI takes over,
+answers from the keyring and exits. When another process is refreshing that very session, it
+waits for it and answers with the result. Anything else returns None and the full CLI takes over,
 so errors, prompts and help are always the full path's.
 """
 
@@ -63,9 +64,16 @@ def run(argv: list[str]) -> int | None:
             region=parsed.get("region"),  # type: ignore[arg-type]
         )
         plan = resolve(request)
-        credentials = Provider(FastKeyringReader()).cached(plan)  # type: ignore[arg-type]
+        provider = Provider(FastKeyringReader())  # type: ignore[arg-type]
+        credentials = provider.cached(plan)
         if credentials is None:
-            return None
+            from assume.lock import wait_if_refreshing
+
+            if not wait_if_refreshing(plan.cache_keys()[-1]):
+                return None
+            credentials = provider.cached(plan)  # what the other process just cached
+            if credentials is None:
+                return None
         fmt = parsed.get("format")
         if fmt is None:
             from assume.shell import detect_format

@@ -40,3 +40,29 @@ def single_flight(key: str, timeout: float | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def wait_if_refreshing(key: str) -> bool:
+    """If another process holds `key`'s lock, wait (bounded) until it lets go and return True;
+    return False at once when nobody holds it.
+
+    The cache-hit path uses this after a miss: a process that arrives while another is
+    refreshing the same session waits here and then reads the fresh entry, instead of
+    starting the full CLI only to queue on the same lock.
+    """
+    from filelock import FileLock, Timeout
+
+    from assume.paths import lock_dir
+
+    lock = FileLock(str(lock_dir() / f"{key}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        try:
+            lock.acquire(timeout=lock_timeout())
+        except Timeout:
+            return False  # the full path reports the timeout properly
+        lock.release()
+        return True
+    lock.release()
+    return False
