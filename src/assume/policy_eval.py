@@ -1266,10 +1266,12 @@ def _explain(decision: Decision, actions: Sequence[ActionResult], what: str) -> 
             for a in actions
             if a.decision == EXPLICIT_DENY
         ]
-        return f"The {what} denies the request: " + "; ".join(parts) + "."
+        verb = "deny" if what.endswith("policies") else "denies"
+        return f"The {what} {verb} the request: " + "; ".join(parts) + "."
     if decision == ALLOW:
         parts = [f"{a.action} by {', '.join(a.deciding)}" for a in actions]
-        return f"The {what} allows " + "; ".join(parts) + "."
+        verb = "allow" if what.endswith("policies") else "allows"
+        return f"The {what} {verb} " + "; ".join(parts) + "."
     missing = [a for a in actions if a.decision != ALLOW]
     text = f"No statement in the {what} allows " + ", ".join(a.action for a in missing)
     misses = [
