@@ -187,27 +187,22 @@ class KeyringCache:
 
 
 class FastKeyringReader:
-    """The hot path's read-only view: the Secret Service lane when the backend is known."""
+    """The hot path's read-only view: the remembered backend, loaded without discovery;
+    for the Secret Service, the jeepney fast lane. Any trouble reads as a miss."""
 
     def get(self, key: str) -> Credentials | None:
-        from assume import keyring_backend, secret_service
+        from assume import keyring_backend
+        from assume.secret_service import SecretServiceReader
 
         path = keyring_backend.remembered()
         if path is None:
             return None  # the backend is not known yet: the full path discovers it
-        if path != keyring_backend.SECRET_SERVICE:
-            try:
-                return KeyringCache(keyring_backend.load_class(path)).get(key)
-            except CacheUnavailableError:
-                return None
-        first = secret_service.read(SERVICE, [key])
-        if not first or first[0] is None:
+        reader = SecretServiceReader() if path == keyring_backend.SECRET_SERVICE else None
+        try:
+            backend = reader or keyring_backend.load_class(path)
+            return KeyringCache(backend).get(key)
+        except CacheUnavailableError:
             return None
-        count = chunk_count(first[0])
-        if count is None:
-            return None
-        rest = secret_service.read(SERVICE, chunk_names(key, count)[1:]) if count > 1 else []
-        if rest is None:
-            return None
-        text = join(first[0], rest)
-        return decode(text) if text is not None else None
+        finally:
+            if reader is not None:
+                reader.close()

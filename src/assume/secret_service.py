@@ -2,13 +2,14 @@
 
 keyring's SecretService backend costs about 0.1 s to import (keyring's core pulls in
 urllib and importlib.resources) and negotiates a Diffie-Hellman session per call through
-`cryptography`. This reads the same items (attributes `service` and `username`, as keyring
-writes them) with three D-Bus calls over jeepney, using the spec's `plain` transfer: the
-session bus is a per-user socket, and any process that could watch it could as well ask the
-Secret Service for the item itself, so encrypting the transfer adds no protection here.
+`cryptography`. `SecretServiceReader` reads the same items (attributes `service` and
+`username`, as keyring writes them) over one jeepney connection, using the spec's `plain`
+transfer: the session bus is a per-user socket, and any process that could watch it could as
+well ask the Secret Service for the item itself, so encrypting the transfer adds no protection.
 
-Anything unusual (no bus, no daemon, a locked item, an error reply) returns None, and the
-caller falls back to the full path, which uses keyring proper.
+It has keyring's `get_password` shape, so `cache.KeyringCache` reads through it unchanged.
+Anything unusual (no bus, no daemon, a locked item, an error reply) raises
+`SecretServiceUnavailable`, and the caller falls back to the full path and keyring proper.
 """
 
 from __future__ import annotations
@@ -20,46 +21,59 @@ SERVICE_PATH = "/org/freedesktop/secrets"
 SERVICE_INTERFACE = "org.freedesktop.Secret.Service"
 
 
-def read(service: str, usernames: list[str]) -> list[str | None] | None:
-    """Secrets for several usernames over one connection; None when the lane cannot serve."""
-    try:
-        from jeepney import DBusAddress, new_method_call
-        from jeepney.io.blocking import open_dbus_connection
-    except ImportError:
-        return None
-    try:
-        connection = open_dbus_connection(bus="SESSION")
-    except Exception:
-        return None
-    try:
-        address = DBusAddress(SERVICE_PATH, bus_name=BUS_NAME, interface=SERVICE_INTERFACE)
+class SecretServiceUnavailable(Exception):
+    """The fast lane cannot answer; use keyring itself."""
 
-        def call(method: str, signature: str, *args: Any) -> Any:
-            reply = connection.send_and_get_reply(
-                new_method_call(address, method, signature, args), timeout=5
+
+class SecretServiceReader:
+    """Reads keyring-written items over one D-Bus connection, opened on first use."""
+
+    def __init__(self) -> None:
+        self._connection: Any = None
+        self._address: Any = None
+        self._session: str | None = None
+
+    def _call(self, method: str, signature: str, *args: Any) -> Any:
+        from jeepney import new_method_call
+
+        reply = self._connection.send_and_get_reply(
+            new_method_call(self._address, method, signature, args), timeout=5
+        )
+        return reply.body
+
+    def _open(self) -> None:
+        try:
+            from jeepney import DBusAddress
+            from jeepney.io.blocking import open_dbus_connection
+
+            self._connection = open_dbus_connection(bus="SESSION")
+            self._address = DBusAddress(
+                SERVICE_PATH, bus_name=BUS_NAME, interface=SERVICE_INTERFACE
             )
-            return reply.body
+            _, self._session = self._call("OpenSession", "sv", "plain", ("s", ""))
+        except Exception as exc:
+            raise SecretServiceUnavailable(str(exc)) from exc
 
-        _, session = call("OpenSession", "sv", "plain", ("s", ""))
-        paths: list[str | None] = []
-        for username in usernames:
-            unlocked, locked = call("SearchItems", "a{ss}",
-                                    {"service": service, "username": username})
-            if locked and not unlocked:
-                return None  # needs an unlock prompt: the full path's business
-            paths.append(unlocked[0] if unlocked else None)
-        wanted = [path for path in paths if path]
-        secrets = call("GetSecrets", "aoo", wanted, session)[0] if wanted else {}
-        found: list[str | None] = []
-        for path in paths:
-            if path is None:
-                found.append(None)
-            elif path not in secrets:
+    def get_password(self, service: str, username: str) -> str | None:
+        """The item's secret, None when there is no such item."""
+        if self._session is None:
+            self._open()
+        try:
+            unlocked, locked = self._call(
+                "SearchItems", "a{ss}", {"service": service, "username": username}
+            )
+            if not unlocked:
+                if locked:
+                    raise SecretServiceUnavailable("the item is locked")
                 return None
-            else:
-                found.append(bytes(secrets[path][2]).decode("utf-8"))
-        return found
-    except Exception:
-        return None
-    finally:
-        connection.close()
+            secrets = self._call("GetSecrets", "aoo", unlocked[:1], self._session)[0]
+            return bytes(secrets[unlocked[0]][2]).decode("utf-8")
+        except SecretServiceUnavailable:
+            raise
+        except Exception as exc:
+            raise SecretServiceUnavailable(str(exc)) from exc
+
+    def close(self) -> None:
+        """Close the connection, if one was opened."""
+        if self._connection is not None:
+            self._connection.close()
