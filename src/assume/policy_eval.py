@@ -406,32 +406,6 @@ class RequestContext:
         """The values of a context key (case-insensitive), ``None`` when absent."""
         return self.context_keys.values_of(key)
 
-    def with_context_keys(self, keys: Mapping[str, Any]) -> RequestContext:
-        """A copy with ``keys`` merged into the context (``None`` removes a key)."""
-        return RequestContext(
-            self.principal_arn,
-            self.principal_kind,
-            self.principal_account,
-            self.resource,
-            self.actions,
-            self.context_keys.merged(keys),
-            self.canonical_user_id,
-            self.role_path,
-        )
-
-    def with_actions(self, actions: Sequence[str]) -> RequestContext:
-        """A copy authorising ``actions`` instead."""
-        return RequestContext(
-            self.principal_arn,
-            self.principal_kind,
-            self.principal_account,
-            self.resource,
-            tuple(actions),
-            self.context_keys,
-            self.canonical_user_id,
-            self.role_path,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the request."""
         return {
