@@ -31,6 +31,7 @@ from assume.cache import (
 from assume.models import Credentials
 from assume.paths import state_file, write_private
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.secret_service import require_secret_service
 
 WINDOWS_ITEM_CHARS = 1280  # Windows Credential Manager: 2,560 bytes of UTF-16 per item
 WINDOWS_ITEM_BYTES = 2560
@@ -112,13 +113,10 @@ def secret_service_items() -> list[tuple[str, object]]:
 
 
 def secret_service_backend() -> object:
-    """keyring's real SecretService backend, or a skip when no Secret Service is running."""
+    """keyring's real SecretService backend (see require_secret_service)."""
     from keyring.backends import SecretService
 
-    try:
-        SecretService.Keyring.priority  # noqa: B018  (raises when no daemon answers)
-    except Exception as exc:
-        pytest.skip(f"no Secret Service on the session bus ({exc}); run through scripts/test")
+    require_secret_service()
     return SecretService.Keyring()
 
 

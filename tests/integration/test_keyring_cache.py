@@ -25,6 +25,7 @@ from assume.errors import LockTimeoutError
 from assume.lock import single_flight
 from tests.conftest import run_assume
 from tests.support import aws_world
+from tests.support.secret_service import require_secret_service
 from tests.support.sts_server import StsServer
 
 pytestmark = pytest.mark.integration
@@ -95,12 +96,7 @@ def secret_service(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     """The real Secret Service as the keyring, no backend chosen yet, no `assume` items."""
-    from keyring.backends import SecretService
-
-    try:
-        SecretService.Keyring.priority  # noqa: B018  (raises when no daemon answers)
-    except Exception as exc:
-        pytest.skip(f"no Secret Service on the session bus ({exc}); run through scripts/test")
+    require_secret_service()
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     clear_secret_service()
