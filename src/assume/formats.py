@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from assume.errors import InputError
 from assume.models import Credentials
 
 FORMATS = ("sh", "fish", "powershell", "dotenv", "json", "credential-process")
@@ -145,8 +146,6 @@ def credential_process(credentials: Credentials) -> str:
 def render_unset(fmt: str) -> str:
     """Lines that remove every variable `assume` sets."""
     if fmt in ("json", "credential-process"):
-        from assume.errors import InputError
-
         raise InputError(f"--unset has no meaning for --format {fmt}.", "Use a shell format.")
     if fmt == "dotenv":
         return "".join(f"{name}=\n" for name in ALL_VARIABLES)
