@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from assume.cli import build_request, make_provider, session_options
+from assume.commands.shared import build_request, make_provider, session_options
 from assume.errors import InputError
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from assume.cli import obtain, session_options
+from assume.commands.shared import obtain, session_options
 from assume.errors import InputError
 from assume.output import duration_text, table
 
