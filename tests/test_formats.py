@@ -40,7 +40,8 @@ def test_sh_renders_exports_then_unsets_conflicting_variables() -> None:
         "export AWS_CREDENTIAL_EXPIRATION='2030-01-02T03:04:05Z'\n"
         "export AWS_REGION='eu-west-1'\n"
         "export AWS_DEFAULT_REGION='eu-west-1'\n"
-        "unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION\n"
+        "unset AWS_ACCOUNT_ID AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN "
+        "AWS_SESSION_EXPIRATION\n"
     )
 
 
@@ -52,6 +53,7 @@ def test_fish_renders_global_exports_then_erases_conflicting_variables() -> None
         "set -gx AWS_CREDENTIAL_EXPIRATION '2030-01-02T03:04:05Z'\n"
         "set -gx AWS_REGION 'eu-west-1'\n"
         "set -gx AWS_DEFAULT_REGION 'eu-west-1'\n"
+        "set -e AWS_ACCOUNT_ID; or true\n"
         "set -e AWS_PROFILE; or true\n"
         "set -e AWS_DEFAULT_PROFILE; or true\n"
         "set -e AWS_SECURITY_TOKEN; or true\n"
@@ -67,6 +69,7 @@ def test_powershell_renders_env_assignments_then_removes_conflicting_variables()
         "$Env:AWS_CREDENTIAL_EXPIRATION = '2030-01-02T03:04:05Z'\n"
         "$Env:AWS_REGION = 'eu-west-1'\n"
         "$Env:AWS_DEFAULT_REGION = 'eu-west-1'\n"
+        "Remove-Item Env:AWS_ACCOUNT_ID -ErrorAction SilentlyContinue\n"
         "Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue\n"
         "Remove-Item Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue\n"
         "Remove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue\n"
@@ -144,7 +147,8 @@ def test_sh_without_region_sets_no_region_variables() -> None:
         "export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'\n"
         "export AWS_SESSION_TOKEN='FwoGZXIvYXdzEXAMPLE//token=='\n"
         "export AWS_CREDENTIAL_EXPIRATION='2030-01-02T03:04:05Z'\n"
-        "unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION\n"
+        "unset AWS_ACCOUNT_ID AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN "
+        "AWS_SESSION_EXPIRATION\n"
     )
 
 
@@ -152,8 +156,8 @@ def test_sh_with_long_term_keys_unsets_a_stale_token_and_expiration() -> None:
     assert render(LONG_TERM, None, "sh") == (
         "export AWS_ACCESS_KEY_ID='AKIAEXAMPLE000000001'\n"
         "export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'\n"
-        "unset AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_PROFILE AWS_DEFAULT_PROFILE "
-        "AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION\n"
+        "unset AWS_SESSION_TOKEN AWS_CREDENTIAL_EXPIRATION AWS_ACCOUNT_ID AWS_PROFILE "
+        "AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION\n"
     )
 
 
@@ -315,7 +319,7 @@ def test_json_formats_escape_quotes_and_control_characters() -> None:
 def test_unset_sh_removes_every_variable_in_one_line() -> None:
     assert render_unset("sh") == (
         "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN "
-        "AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE "
+        "AWS_CREDENTIAL_EXPIRATION AWS_ACCOUNT_ID AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE "
         "AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION\n"
     )
 
@@ -334,6 +338,7 @@ def test_unset_fish_erases_every_variable() -> None:
         "set -e AWS_SECRET_ACCESS_KEY; or true\n"
         "set -e AWS_SESSION_TOKEN; or true\n"
         "set -e AWS_CREDENTIAL_EXPIRATION; or true\n"
+        "set -e AWS_ACCOUNT_ID; or true\n"
         "set -e AWS_REGION; or true\n"
         "set -e AWS_DEFAULT_REGION; or true\n"
         "set -e AWS_PROFILE; or true\n"
@@ -358,6 +363,7 @@ def test_unset_dotenv_empties_every_variable() -> None:
         "AWS_SECRET_ACCESS_KEY=\n"
         "AWS_SESSION_TOKEN=\n"
         "AWS_CREDENTIAL_EXPIRATION=\n"
+        "AWS_ACCOUNT_ID=\n"
         "AWS_REGION=\n"
         "AWS_DEFAULT_REGION=\n"
         "AWS_PROFILE=\n"

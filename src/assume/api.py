@@ -65,6 +65,7 @@ def session(
             "secret_key": fresh.secret_access_key,
             "token": fresh.session_token,
             "expiry_time": fresh.expiration_iso,
+            "account_id": fresh.account_id,
         }
 
     class AssumeProvider(CredentialProvider):  # type: ignore[misc]
@@ -72,7 +73,9 @@ def session(
 
         def load(self) -> RefreshableCredentials:
             first: Credentials = provider.get(plan)
-            options = {"time_fetcher": clock} if clock is not None else {}
+            options: dict[str, Any] = {"time_fetcher": clock} if clock is not None else {}
+            if hasattr(RefreshableCredentials, "account_id"):  # botocore 1.35+
+                options["account_id"] = first.account_id
             return RefreshableCredentials(
                 first.access_key_id, first.secret_access_key, first.session_token,
                 first.expiration, refresh_using=fetch, method=self.METHOD, **options,

@@ -42,6 +42,8 @@ def encode(credentials: Credentials) -> str:
         "e": int(expiration.timestamp()) if expiration else None,
         "l": credentials.lifetime,
     }
+    if credentials.account_id:
+        data["i"] = credentials.account_id
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -56,6 +58,7 @@ def decode(text: str) -> Credentials | None:
             session_token=data["t"],
             expiration=datetime.fromtimestamp(expiration, timezone.utc) if expiration else None,
             lifetime=data.get("l"),
+            account_id=data.get("i"),
         )
     except (ValueError, KeyError, TypeError, OverflowError):
         return None

@@ -19,6 +19,7 @@ CREDENTIAL_VARIABLES = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
 )
 REGION_VARIABLES = ("AWS_REGION", "AWS_DEFAULT_REGION")
 # Variables that would contradict freshly set credentials (a profile would win over them
@@ -42,6 +43,8 @@ def environment(credentials: Credentials, region: str | None) -> dict[str, str]:
         values["AWS_SESSION_TOKEN"] = credentials.session_token
     if credentials.expiration_iso:
         values["AWS_CREDENTIAL_EXPIRATION"] = credentials.expiration_iso
+    if credentials.account_id:
+        values["AWS_ACCOUNT_ID"] = credentials.account_id
     if region:
         values["AWS_REGION"] = region
         values["AWS_DEFAULT_REGION"] = region
@@ -122,6 +125,8 @@ def render(credentials: Credentials, region: str | None, fmt: str) -> str:
             "SessionToken": credentials.session_token,
             "Expiration": credentials.expiration_iso,
         }
+        if credentials.account_id:
+            document["AccountId"] = credentials.account_id
         if region:
             document["Region"] = region
         return json.dumps(document, indent=2) + "\n"
@@ -140,6 +145,8 @@ def credential_process(credentials: Credentials) -> str:
         document["SessionToken"] = credentials.session_token
     if credentials.expiration_iso:
         document["Expiration"] = credentials.expiration_iso
+    if credentials.account_id:
+        document["AccountId"] = credentials.account_id
     return json.dumps(document) + "\n"
 
 

@@ -23,10 +23,12 @@ class Credentials(NamedTuple):
     session_token: str | None = None
     expiration: datetime | None = None
     lifetime: int | None = None  # seconds the session was granted for, when known
+    account_id: str | None = None  # the 12-digit account of the assumed role, when known
 
     def __repr__(self) -> str:
         return (f"Credentials(access_key_id={self.access_key_id!r}, "
-                f"expiration={self.expiration!r}, lifetime={self.lifetime!r})")
+                f"expiration={self.expiration!r}, lifetime={self.lifetime!r}, "
+                f"account_id={self.account_id!r})")
 
     def seconds_left(self, now: datetime) -> float | None:
         """Seconds until expiry, or None for credentials that do not expire."""

@@ -107,7 +107,18 @@ def _credentials(response: dict[str, Any], now: datetime) -> Credentials:
         session_token=raw.get("SessionToken"),
         expiration=expiration,
         lifetime=max(0, int((expiration - now).total_seconds())),
+        account_id=account_of(response),
     )
+
+
+def account_of(response: dict[str, Any]) -> str | None:
+    """The account of an AssumeRole* response's role (from AssumedRoleUser.Arn), or None
+    for responses without one (GetSessionToken)."""
+    arn = response.get("AssumedRoleUser", {}).get("Arn", "")
+    parts = arn.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return None
 
 
 def assume_role_arguments(hop: Hop, role_arn: str, token_code: str | None) -> dict[str, Any]:
