@@ -114,7 +114,7 @@ def _credentials(response: dict[str, Any], now: datetime) -> Credentials:
 def account_of(response: dict[str, Any]) -> str | None:
     """The account of an AssumeRole* response's role (from AssumedRoleUser.Arn), or None
     for responses without one (GetSessionToken)."""
-    arn = response.get("AssumedRoleUser", {}).get("Arn", "")
+    arn = str(response.get("AssumedRoleUser", {}).get("Arn", ""))
     parts = arn.split(":")
     if len(parts) >= 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
         return parts[4]
