@@ -307,7 +307,7 @@ def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:
     return validation.check_duration(seconds, from_cli=False)
 
 
-def _long_term_source(config: AwsConfig, source: Source) -> bool:
+def long_term_source(config: AwsConfig, source: Source) -> bool:
     """True when the source holds long-term keys, the only kind GetSessionToken accepts."""
     if source.kind == "env":
         return not os.environ.get("AWS_SESSION_TOKEN")
@@ -327,7 +327,7 @@ def _with_mfa_session(
     AssumeRole call itself, and a note says why.
     """
     first = hops[0]
-    if first.mfa_serial and _long_term_source(config, source):
+    if first.mfa_serial and long_term_source(config, source):
         session = Hop(
             role="",
             kind=MFA_SESSION_HOP,
