@@ -270,6 +270,10 @@ def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
                     "Drop --profile, or pass the role ARN instead.",
                 )
             source, hops = expand_profile(config, target)
+            if not hops:  # web_identity_token_file: botocore assumes that role itself
+                raise ConfigError(
+                    f"Profile '{target}' gets its role from a web identity token, so it is a "
+                    "source, not a TARGET.", f"Use: assume --profile {target} TARGET.")
             continue
         hops.append(_hop_for_target(config, target, region_hint))
     if source is None:

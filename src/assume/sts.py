@@ -258,6 +258,9 @@ def _translate(exc: BaseException, source: Source | Credentials) -> BaseExceptio
             f"{exc.kwargs.get('provider', 'their provider')}.",
             "Check that the instance, container or credential_process can supply them.",
         )
+    signin = _signin_error(exc, source)
+    if signin is not None:
+        return signin
     if isinstance(exc, errors.InvalidRegionError):
         return InputError(f"Invalid region name {exc.kwargs.get('region_name')!r}.")
     if isinstance(exc, errors.ClientError):
@@ -274,3 +277,33 @@ def _translate(exc: BaseException, source: Source | Credentials) -> BaseExceptio
     if isinstance(exc, errors.BotoCoreError):
         return AssumeError(f"{type(exc).__name__}: {exc}")
     return exc
+
+
+def _signin_error(exc: BaseException, source: Source | Credentials) -> AssumeError | None:
+    """A source that needs a sign-in first (IAM Identity Center, `aws login`, a web identity
+    token file): one line naming the command that fixes it."""
+    errors = botocore.exceptions
+    profile = source.name if isinstance(source, Source) and source.kind == "profile" else ""
+    option = f" --profile {profile}" if profile and profile != "default" else ""
+    if isinstance(exc, (errors.SSOError, errors.TokenRetrievalError)):
+        if isinstance(exc, errors.TokenRetrievalError) and exc.kwargs.get("provider") != "sso":
+            return None
+        return SourceCredentialsError(
+            f"The IAM Identity Center (SSO) session of {describe_source(source)} has expired "
+            "or is missing.", f"Run: aws sso login{option}")
+    # older botocore has no `aws login` support, nor these classes
+    if isinstance(exc, getattr(errors, "LoginInsufficientPermissions", ())):
+        return SourceCredentialsError(f"{describe_source(source)}: {exc}")
+    if isinstance(exc, getattr(errors, "LoginError", ())):
+        return SourceCredentialsError(
+            f"The `aws login` session of {describe_source(source)} has expired or is missing.",
+            f"Run: aws login{option}")
+    if isinstance(exc, errors.MissingDependencyException) and "login" in str(exc):
+        return SourceCredentialsError(
+            f"{describe_source(source)} uses login_session, which needs botocore's CRT "
+            "support.", "Run: pip install 'botocore[crt]'")
+    if isinstance(exc, FileNotFoundError) and profile:
+        return SourceCredentialsError(
+            f"{describe_source(source)}: cannot read {exc.filename}.",
+            "Check its web_identity_token_file (or the file the profile names).")
+    return None
