@@ -311,7 +311,7 @@ def test_without_dbus_credential_process_output_is_still_clean_json(
     result = run_assume("Role-A", "--format", "credential-process", env=NO_DBUS)
     assert result.returncode == 0, result.stderr
     assert set(json.loads(result.stdout)) == {
-        "Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        "Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration", "AccountId"}
     assert len(warnings_in(result.stderr)) == 1
 
 
