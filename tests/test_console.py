@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from assume import console
+from assume.commands.console_cmd import is_chained, partition_of
 from assume.errors import AssumeError, InputError
-from assume.models import Credentials
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
 
 CREDS = Credentials("ASIAEXAMPLE", "the-secret", "the-token")
 
@@ -89,3 +90,25 @@ def test_login_url_carries_issuer_destination_and_token() -> None:
         "https%3A%2F%2Fconsole.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Dus-east-1"
         "&SigninToken=tok+en"
     )
+
+
+def _plan(*hops: Hop, source: Source | None = None, region: str | None = None) -> Plan:
+    return Plan(source=source or Source("env", "", "env#x"), hops=hops, region=region)
+
+
+def test_partition_comes_from_the_last_role_then_the_region() -> None:
+    assert partition_of(_plan(Hop("arn:aws-cn:iam::123456789012:role/R"))) == "aws-cn"
+    assert partition_of(_plan(Hop("Bare"), region="us-gov-west-1")) == "aws-us-gov"
+    assert partition_of(_plan(Hop("Bare"))) == "aws"
+
+
+def test_role_after_role_is_chained_role_after_mfa_session_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "")
+    role, other = Hop("arn:aws:iam::123456789012:role/A"), Hop("arn:aws:iam::123456789012:role/B")
+    assert is_chained(_plan(role, other))
+    assert not is_chained(_plan(Hop("", kind=MFA_SESSION_HOP), role))
+    assert not is_chained(_plan(role))  # environment keys without a token: an IAM user's
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "temporary")
+    assert is_chained(_plan(role))  # a session's keys may well be a role's
