@@ -145,7 +145,7 @@ def print_plan(params: dict[str, Any]) -> None:
     from assume.output import table
 
     plan = resolve(build_request(params))
-    for note in plan.notes:
+    for note in (*plan.notes, *(f"note: {hint}" for hint in plan.hints)):
         click.echo(note, err=True)
     provider = make_provider(params, plan)
     rows = []

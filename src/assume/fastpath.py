@@ -82,6 +82,8 @@ def run(argv: list[str]) -> int | None:
         output = render(credentials, plan.region, str(fmt))
     except Exception:
         return None  # the full path will redo the work and report any error properly
+    if plan.hints and sys.stderr.isatty():  # a person is watching: say what TARGET was taken as
+        sys.stderr.write("".join(f"note: {hint}\n" for hint in plan.hints))
     sys.stdout.write(output)
     sys.stdout.flush()
     return 0

@@ -50,14 +50,14 @@ def check_chain(
         raise InputError(f"Profile '{name}' cannot be one of its own TARGETs.")
     request = Request(targets=targets, profile=source_profile)
     config = AwsConfig.load()
-    resolve(request, config)
+    plan = resolve(request, config)
     first_is_role_profile = "role_arn" in config.profiles.get(targets[0], {})
     if not (first_is_role_profile or source_profile):
         raise InputError(
             f"'{targets[0]}' is not a profile with role_arn, so its source credentials would "
             f"come from the environment it runs in (which could select profile '{name}').",
             "Name the source with --source-profile PROFILE.",
-        )
+        ).with_hints(plan.hints)
     after = AwsConfig({**config.profiles, name: {"credential_process": command}})
     plan = resolve(request, after)
     via = [hop.profile for hop in plan.hops]
