@@ -263,27 +263,28 @@ def _check_configured_duration(hop: Hop, chained: bool, notes: list[str]) -> Hop
     return hop
 
 
-def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
+def resolve(request: Request, config: AwsConfig | None = None, *, hints: bool = True) -> Plan:
     """Turn the request's TARGETs into a Plan: the source and one Hop per AssumeRole call.
 
     A bare role name that looks like a typo of a role profile's name gives the plan a hint,
-    and any error raised here carries it too.
+    and any error raised here carries it too; `hints=False` (the fast path, when nobody
+    watches stderr) skips looking for them.
     """
     if not request.targets:
         raise InputError("No TARGET given.", "Try: assume ROLE_PROFILE, or see assume --help.")
     config = config or AwsConfig.load()
-    typos = _bare_name_typos(config, request.targets)
+    typos = _bare_name_typos(config, request.targets) if hints else []
     try:
         plan = _resolve(request, config)
     except AssumeError as exc:
         where = "the account of its source"
         raise exc.with_hints(tuple(_typo_hint(target, close, where)
                                    for _, target, close in typos)) from None
-    hints = []
+    said = []
     for index, target, close in typos:
         hop_index = len(plan.hops) - len(request.targets) + index
-        hints.append(_typo_hint(target, close, _account_of_source(plan, hop_index)))
-    return plan._replace(hints=tuple(hints))
+        said.append(_typo_hint(target, close, _account_of_source(plan, hop_index)))
+    return plan._replace(hints=tuple(said))
 
 
 def _resolve(request: Request, config: AwsConfig) -> Plan:

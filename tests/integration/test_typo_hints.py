@@ -88,6 +88,7 @@ def test_the_fast_path_notes_a_typo_only_on_a_terminal(
     assert hit.stdout == first.stdout
     imported = {line.split("|")[-1].strip() for line in hit.stderr.splitlines() if "|" in line}
     assert "click" not in imported  # served by the fast path
+    assert "difflib" not in imported  # which looks for typos only when a person watches
     assert "did you mean" not in hit.stderr
     code, out, err = run_with_terminal_stderr(*args)
     assert (code, out) == (0, first.stdout)
