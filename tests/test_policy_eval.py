@@ -1,4 +1,4 @@
-"""Table-driven tests for assume.policy_eval.
+"""Table-driven tests for assume.iam.
 
 Every case carries the IAM User Guide section it derives from (the ``rule`` column) and an id
 naming the behaviour. Each test asserts the concrete decision and the deciding statement (or,
@@ -14,25 +14,21 @@ from typing import Any
 
 import pytest
 
-from assume.policy_eval import (
-    ALLOW,
+from assume.iam.assume_role import decide_assume_role
+from assume.iam.causes import common_causes
+from assume.iam.context import (
     ASSUME_ROLE,
-    EXPLICIT_DENY,
-    IMPLICIT_DENY,
     SET_SOURCE_IDENTITY,
     TAG_SESSION,
     ContextKeys,
-    PolicyError,
-    PrincipalKind,
     RequestContext,
     assume_role_actions,
     build_context,
-    common_causes,
-    decide_assume_role,
-    evaluate_policies,
-    evaluate_policy,
-    parse_principal,
 )
+from assume.iam.document import PolicyError
+from assume.iam.evaluation import evaluate_policies, evaluate_policy
+from assume.iam.principals import PrincipalKind, parse_principal
+from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
 
 # IAM User Guide sections the cases cite.
 EVAL = 'IAM UG "Policy evaluation logic"'

@@ -3,7 +3,7 @@
 For each hop of a chain, with the credentials the hop is assumed with: the caller
 (GetCallerIdentity), the role's trust policy (``iam:GetRole``, readable only in the caller's own
 account) and the caller's identity side (``iam:SimulatePrincipalPolicy``, else the caller's
-inline, attached and group policies read one by one). :mod:`assume.policy_eval` decides, exactly
+inline, attached and group policies read one by one). :mod:`assume.iam` decides, exactly
 as in offline mode. A side that cannot be read is ``unknown`` with what its owner must check;
 AWS's own answer to the AssumeRole call then settles the verdict. That call goes through the
 normal provider, which also yields the credentials of the next hop; the walk stops at the first
@@ -20,8 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from assume import policy_eval as pe
 from assume.errors import AccessDeniedError, AssumeError, MfaError
+from assume.iam.assume_role import AssumeRoleDecision, decide_assume_role
+from assume.iam.causes import Cause
+from assume.iam.context import ASSUME_ROLE, RequestContext, build_context
+from assume.iam.document import PolicyError
+from assume.iam.principals import ParsedPrincipal, PrincipalKind, parse_principal
+from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
 from assume.policy_templates import RoleSpec, parse_role_arn
 from assume.validation import MAX_CHAINED_DURATION
@@ -149,7 +154,7 @@ class Evidence:
     read_with: str | None = None
     problem: str | None = None
     missing: bool = False  # the role itself does not exist
-    causes: tuple[pe.Cause, ...] = ()
+    causes: tuple[Cause, ...] = ()
     notes: tuple[str, ...] = ()
 
     @property
@@ -173,7 +178,7 @@ class Caller:
     arn: str
     account: str
     user_id: str | None
-    principal: pe.ParsedPrincipal
+    principal: ParsedPrincipal
     iam_arn: str | None  # the ARN IAM simulates: the user, or the role behind a session
     role_path: str | None
     tags: Mapping[str, str]
@@ -185,21 +190,21 @@ def read_caller(reader: Reader) -> Caller:
     found = reader.caller()
     arn = found["Arn"]
     try:
-        who = pe.parse_principal(arn)
+        who = parse_principal(arn)
     except ValueError as exc:
         raise AssumeError(f"Cannot explain a request made as {arn}: {exc}.") from None
     notes: list[str] = []
     tags: dict[str, str] = {}
     iam_arn: str | None = None
     role_path: str | None = None
-    if who.kind is pe.PrincipalKind.USER:
+    if who.kind is PrincipalKind.USER:
         iam_arn = arn
         try:
             user = reader.call("get_user", UserName=who.name)["User"]
             tags = {t["Key"]: t["Value"] for t in user.get("Tags", [])}
         except ReadError as exc:
             notes.append(f"The caller's tags (aws:PrincipalTag/*) are unknown: {exc}.")
-    elif who.kind is pe.PrincipalKind.ASSUMED_ROLE:
+    elif who.kind is PrincipalKind.ASSUMED_ROLE:
         try:
             role = reader.call("get_role", RoleName=who.name)["Role"]
             iam_arn, role_path = str(role["Arn"]), str(role.get("Path") or "/")
@@ -243,7 +248,7 @@ def read_role(reader: Reader, role: RoleSpec, caller_account: str) -> RoleFacts:
     return RoleFacts(actual, trust, int(max_duration) if max_duration else None)
 
 
-def _context_entries(context: pe.RequestContext) -> list[dict[str, Any]]:
+def _context_entries(context: RequestContext) -> list[dict[str, Any]]:
     entries = []
     for key, values in context.context_keys.items():
         kind = _CONTEXT_TYPES.get(key.lower(), "string")
@@ -259,7 +264,7 @@ def simulated_documents(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Policies that reproduce iam:SimulatePrincipalPolicy's decisions, one per source policy.
 
     The simulator answers per action with the policies that matched; restating that as Allow or
-    Deny statements lets policy_eval combine it with the trust side by the same rules as
+    Deny statements lets assume.iam combine it with the trust side by the same rules as
     documents read directly.
     """
     effects = {"allowed": "Allow", "explicitDeny": "Deny"}
@@ -284,20 +289,20 @@ def simulated_documents(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return documents
 
 
-def _limits(results: Sequence[Mapping[str, Any]]) -> tuple[pe.Cause, ...]:
+def _limits(results: Sequence[Mapping[str, Any]]) -> tuple[Cause, ...]:
     causes = []
     for result in results:
         action = result.get("EvalActionName")
         boundary = result.get("PermissionsBoundaryDecisionDetail") or {}
         if boundary.get("AllowedByPermissionsBoundary") is False:
-            causes.append(pe.Cause(
+            causes.append(Cause(
                 "permissions-boundary",
                 f"The caller's permissions boundary does not allow {action}.",
                 "identity",
             ))
         organizations = result.get("OrganizationsDecisionDetail") or {}
         if organizations.get("AllowedByOrganizations") is False:
-            causes.append(pe.Cause(
+            causes.append(Cause(
                 "service-control-policy",
                 f"A service control policy of the caller's organization does not allow {action}.",
                 "identity",
@@ -306,7 +311,7 @@ def _limits(results: Sequence[Mapping[str, Any]]) -> tuple[pe.Cause, ...]:
 
 
 def simulate_identity(
-    reader: Reader, caller: Caller, role_arn: str, context: pe.RequestContext
+    reader: Reader, caller: Caller, role_arn: str, context: RequestContext
 ) -> Evidence:
     """The identity side through iam:SimulatePrincipalPolicy (raises ReadError)."""
     assert caller.iam_arn is not None
@@ -353,7 +358,7 @@ def read_identity_policies(reader: Reader, caller: Caller) -> Evidence:
     """The identity side from the caller's own policies (raises ReadError)."""
     who = caller.principal
     assert who.name is not None
-    if who.kind is pe.PrincipalKind.USER:
+    if who.kind is PrincipalKind.USER:
         documents = _policies_of(reader, "user", who.name)
         groups = reader.call("list_groups_for_user", UserName=who.name)
         for group in groups.get("Groups", []):
@@ -370,7 +375,7 @@ def read_identity_policies(reader: Reader, caller: Caller) -> Evidence:
 
 
 def read_identity(
-    reader: Reader, caller: Caller, role_arn: str, context: pe.RequestContext
+    reader: Reader, caller: Caller, role_arn: str, context: RequestContext
 ) -> Evidence:
     """The identity side: simulated when permitted, else read, else why it cannot be read."""
     if caller.iam_arn is None:
@@ -445,7 +450,7 @@ class HopReport:
     failing_side: str | None
     trust: SideReport | None
     identity: SideReport | None
-    causes: tuple[pe.Cause, ...]
+    causes: tuple[Cause, ...]
     aws: Attempt
     notes: tuple[str, ...] = ()
     request: Mapping[str, Any] | None = None
@@ -494,7 +499,7 @@ class ChainReport:
     def decision(self) -> Verdict:
         """``allow``, or the failing hop's decision."""
         failing = self.failing
-        return pe.ALLOW if failing is None else failing.decision
+        return ALLOW if failing is None else failing.decision
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -513,46 +518,46 @@ class ChainReport:
 
 
 def decide(
-    trust: Evidence, identity: Evidence, context: pe.RequestContext
-) -> tuple[Verdict, pe.AssumeRoleDecision | None]:
+    trust: Evidence, identity: Evidence, context: RequestContext
+) -> tuple[Verdict, AssumeRoleDecision | None]:
     """The policies' verdict from what could be read; ``unknown`` when an unread side decides."""
-    found: pe.AssumeRoleDecision | None = None
+    found: AssumeRoleDecision | None = None
     if trust.readable and identity.readable:
-        found = pe.decide_assume_role(trust.documents, identity.documents, context)
+        found = decide_assume_role(trust.documents, identity.documents, context)
         return found.decision, found
     if trust.readable:
-        found = pe.decide_assume_role(trust.documents, {"(unread)": ANY_IDENTITY}, context)
+        found = decide_assume_role(trust.documents, {"(unread)": ANY_IDENTITY}, context)
     elif identity.readable:
-        found = pe.decide_assume_role(ANY_TRUST, identity.documents, context)
+        found = decide_assume_role(ANY_TRUST, identity.documents, context)
     if trust.missing:
-        return pe.IMPLICIT_DENY, found
-    if found is None or found.decision == pe.ALLOW:
+        return IMPLICIT_DENY, found
+    if found is None or found.decision == ALLOW:
         return UNKNOWN, found
     return found.decision, found
 
 
 def hop_causes(
-    hop: Hop, who: pe.ParsedPrincipal, role: RoleFacts, context: pe.RequestContext
-) -> tuple[list[pe.Cause], bool]:
+    hop: Hop, who: ParsedPrincipal, role: RoleFacts, context: RequestContext
+) -> tuple[list[Cause], bool]:
     """Causes from the hop itself, and whether one of them blocks the call outright."""
-    causes: list[pe.Cause] = []
+    causes: list[Cause] = []
     duration = hop.duration or DEFAULT_DURATION
-    chained = who.kind is pe.PrincipalKind.ASSUMED_ROLE
+    chained = who.kind is PrincipalKind.ASSUMED_ROLE
     if role.trust.missing:
-        causes.append(pe.Cause(
+        causes.append(Cause(
             "role-not-found",
             f"The role {role.spec.arn} does not exist (iam:GetRole: NoSuchEntity); "
             "AWS answers AccessDenied for a role that is not there.",
             "trust",
         ))
     if chained and duration > MAX_CHAINED_DURATION:
-        causes.append(pe.Cause(
+        causes.append(Cause(
             "chained-duration",
             f"The session is asked for {duration}s, but a role assumed with role credentials "
             f"lasts {MAX_CHAINED_DURATION}s at most.",
         ))
     if role.max_duration is not None and duration > role.max_duration:
-        causes.append(pe.Cause(
+        causes.append(Cause(
             "max-session-duration",
             f"The session is asked for {duration}s, over the role's MaxSessionDuration of "
             f"{role.max_duration}s.",
@@ -561,7 +566,7 @@ def hop_causes(
     return causes, blocking
 
 
-def trust_checks(context: pe.RequestContext, hop: Hop, role: RoleSpec) -> tuple[str, ...]:
+def trust_checks(context: RequestContext, hop: Hop, role: RoleSpec) -> tuple[str, ...]:
     """What the role's owner must check in its trust policy for this request."""
     who = context.principal
     actions = ", ".join(context.actions)
@@ -599,7 +604,7 @@ def trust_checks(context: pe.RequestContext, hop: Hop, role: RoleSpec) -> tuple[
     return tuple(checks)
 
 
-def identity_checks(context: pe.RequestContext, iam_arn: str | None) -> tuple[str, ...]:
+def identity_checks(context: RequestContext, iam_arn: str | None) -> tuple[str, ...]:
     """What the caller's administrator must check on the identity side."""
     who = iam_arn or context.principal.iam_arn
     return (
@@ -612,13 +617,13 @@ def identity_checks(context: pe.RequestContext, iam_arn: str | None) -> tuple[st
 def _side(
     name: Literal["trust", "identity"],
     evidence: Evidence,
-    found: pe.AssumeRoleDecision | None,
+    found: AssumeRoleDecision | None,
     checks: tuple[str, ...],
 ) -> SideReport:
     side = None if found is None else (found.trust if name == "trust" else found.identity)
     if evidence.missing:
         return SideReport(
-            name, pe.IMPLICIT_DENY, True, evidence.read_with, "The role does not exist."
+            name, IMPLICIT_DENY, True, evidence.read_with, "The role does not exist."
         )
     if evidence.readable and side is not None:
         return SideReport(
@@ -639,7 +644,7 @@ def _side(
     )
 
 
-def identity_needed(found: pe.AssumeRoleDecision | None, required: bool | None) -> bool | None:
+def identity_needed(found: AssumeRoleDecision | None, required: bool | None) -> bool | None:
     """Whether the identity side must allow once the trust side is put right.
 
     In the same account, a trust statement that names the caller itself but fails on a
@@ -648,7 +653,7 @@ def identity_needed(found: pe.AssumeRoleDecision | None, required: bool | None) 
     """
     if found is None or found.same_account is not True or found.trust.result is None:
         return required
-    trust = found.trust.result.action(pe.ASSUME_ROLE)
+    trust = found.trust.result.action(ASSUME_ROLE)
     names_caller = trust is not None and any(
         s.effect == "Allow" and s.matches_request and s.principal_scope in ("direct", "wildcard")
         for s in trust.statements
@@ -660,9 +665,9 @@ def failing_side(
     trust: str, identity: str, identity_required: bool | None
 ) -> Literal["trust", "identity", "both"] | None:
     """Which side refuses, from each side's decision (``unknown`` refuses nothing)."""
-    trust_fails = trust not in (pe.ALLOW, UNKNOWN)
-    identity_fails = identity == pe.EXPLICIT_DENY or bool(
-        identity_required and identity not in (pe.ALLOW, UNKNOWN)
+    trust_fails = trust not in (ALLOW, UNKNOWN)
+    identity_fails = identity == EXPLICIT_DENY or bool(
+        identity_required and identity not in (ALLOW, UNKNOWN)
     )
     if trust_fails and identity_fails:
         return "both"
@@ -671,17 +676,17 @@ def failing_side(
 
 def _refusal_cause(
     trust: SideReport, identity: SideReport
-) -> tuple[Literal["trust", "identity"] | None, pe.Cause]:
+) -> tuple[Literal["trust", "identity"] | None, Cause]:
     """Who refused when AWS says no and the policies read do not explain it."""
     if trust.decision == UNKNOWN and identity.decision != UNKNOWN:
-        return "trust", pe.Cause(
+        return "trust", Cause(
             "trust-side",
             "AWS refused the call and the identity side allows it, so the role's trust policy, "
             "which cannot be read from here, refuses: its owner must check the points below.",
             "trust",
         )
     if identity.decision == UNKNOWN and trust.decision != UNKNOWN:
-        return "identity", pe.Cause(
+        return "identity", Cause(
             "identity-side",
             "AWS refused the call and the trust policy allows it, so the caller's identity side, "
             "which cannot be read from here, refuses: an administrator must check the points "
@@ -689,12 +694,12 @@ def _refusal_cause(
             "identity",
         )
     if UNKNOWN in (trust.decision, identity.decision):
-        return None, pe.Cause(
+        return None, Cause(
             "unreadable",
             "AWS refused the call and neither side could be read: the role's owner and the "
             "caller's administrator must check the points below.",
         )
-    return None, pe.Cause(
+    return None, Cause(
         "beyond-policies",
         "AWS refused the call although the policies read allow it: look for a service control "
         "policy, a permissions boundary, or a condition on a key assume cannot see "
@@ -720,14 +725,14 @@ def request_context(
     role_path: str | None = None,
     extra_keys: Mapping[str, Any] | None = None,
     clock: Callable[[], datetime] | None = None,
-) -> pe.RequestContext:
+) -> RequestContext:
     """The request IAM sees when ``principal_arn`` makes ``hop``'s AssumeRole call.
 
     A hop with an MFA device carries fresh MFA; otherwise ``mfa`` says whether the caller's
     session has it (None leaves the key out, as for long-term keys). ValueError for a principal
-    policy_eval cannot parse.
+    assume.iam cannot parse.
     """
-    return pe.build_context(
+    return build_context(
         principal_arn,
         role_arn,
         external_id=hop.external_id,
@@ -763,7 +768,7 @@ def explain_hop(
     caller = read_caller(reader)
     who = caller.principal
     role = read_role(reader, _role_spec(hop, caller), caller.account)
-    if mfa is None and who.kind is not pe.PrincipalKind.USER:
+    if mfa is None and who.kind is not PrincipalKind.USER:
         mfa = False  # role and federated sessions always carry the key
     session_name = hop.session_name
     if session_name is None and default_session_name is not None:
@@ -782,7 +787,7 @@ def explain_hop(
     notes = [*caller.notes, *identity.notes]
     try:
         evaluation, found = decide(role.trust, identity, context)
-    except pe.PolicyError as exc:
+    except PolicyError as exc:
         evaluation, found = UNKNOWN, None
         notes.append(f"The policies read could not be evaluated: {exc}.")
     trust_side = _side("trust", role.trust, found, trust_checks(context, hop, role.spec))
@@ -796,7 +801,7 @@ def explain_hop(
         trust_side.decision, identity_side.decision, identity_needed(found, identity_side.required)
     )
 
-    if evaluation in (pe.ALLOW, UNKNOWN) and not blocking:
+    if evaluation in (ALLOW, UNKNOWN) and not blocking:
         answer = attempt()
     elif blocking:
         answer = Attempt("skipped", "the requested duration is over the limit")
@@ -804,10 +809,10 @@ def explain_hop(
         answer = Attempt("skipped", "the policies already refuse the call")
 
     decision: Verdict = evaluation
-    allowed = evaluation in (pe.ALLOW, UNKNOWN) and answer.result == "allowed"
+    allowed = evaluation in (ALLOW, UNKNOWN) and answer.result == "allowed"
     if answer.result == "allowed" and evaluation == UNKNOWN:
-        decision = pe.ALLOW
-    elif answer.result == "denied" and evaluation in (pe.ALLOW, UNKNOWN):
+        decision = ALLOW
+    elif answer.result == "denied" and evaluation in (ALLOW, UNKNOWN):
         failing, cause = _refusal_cause(trust_side, identity_side)
         causes.append(cause)
     unique = tuple({(c.code, c.message): c for c in causes}.values())
@@ -895,7 +900,7 @@ def explain_chain(
                 caller_arn=None,
                 source=label,
                 evaluation=UNKNOWN,
-                decision=pe.ALLOW if answer.result == "allowed" else UNKNOWN,
+                decision=ALLOW if answer.result == "allowed" else UNKNOWN,
                 allowed=answer.result == "allowed",
                 failing_side=None,
                 trust=None,
@@ -929,23 +934,23 @@ def explain_chain(
 class OfflineReport:
     """Local documents decided without AWS: the decision and the causes from the request."""
 
-    decision: pe.AssumeRoleDecision
-    extra_causes: tuple[pe.Cause, ...]
+    decision: AssumeRoleDecision
+    extra_causes: tuple[Cause, ...]
 
     @property
-    def causes(self) -> tuple[pe.Cause, ...]:
+    def causes(self) -> tuple[Cause, ...]:
         """The policies' causes, then the request's own (durations)."""
         return (*self.decision.causes, *self.extra_causes)
 
     @property
     def allowed(self) -> bool:
         """True when the policies allow and nothing else blocks the call."""
-        return self.decision.decision == pe.ALLOW and not self.extra_causes
+        return self.decision.decision == ALLOW and not self.extra_causes
 
     @property
     def failing_side(self) -> str | None:
         """``trust``, ``identity``, ``both``, or None when allowed."""
-        if self.decision.decision == pe.ALLOW:
+        if self.decision.decision == ALLOW:
             return None
         identity = self.decision.identity
         return failing_side(
@@ -966,13 +971,13 @@ class OfflineReport:
 def explain_offline(
     trust_policy: Any,
     identity_policies: Mapping[str, Any],
-    context: pe.RequestContext,
+    context: RequestContext,
     *,
     duration: int | None = None,
     max_duration: int | None = None,
 ) -> OfflineReport:
     """Decide local documents; raises PolicyError for a malformed one."""
-    found = pe.decide_assume_role(trust_policy, identity_policies or None, context)
+    found = decide_assume_role(trust_policy, identity_policies or None, context)
     role = RoleFacts(parse_role_arn(context.resource), Evidence(), max_duration)
     hop = Hop(role=context.resource, duration=duration)
     extra, _ = hop_causes(hop, context.principal, role, context)

@@ -223,9 +223,11 @@ def _offline(
     context_pairs: Sequence[str],
     params: dict[str, Any],
 ) -> OfflineReport:
-    from assume import policy_eval, validation
+    from assume import validation
     from assume.config import apply_options
     from assume.explain import explain_offline, request_context
+    from assume.iam.document import PolicyError
+    from assume.iam.evaluation import evaluate_policy
     from assume.models import Hop
 
     if params["targets"]:
@@ -256,8 +258,8 @@ def _offline(
     ]
     for path, document, kind in documents:  # name the file a malformed policy came from
         try:
-            policy_eval.evaluate_policy(document, context, policy_type=kind)
-        except policy_eval.PolicyError as exc:
+            evaluate_policy(document, context, policy_type=kind)
+        except PolicyError as exc:
             raise InputError(f"{path}: {exc}.") from None
     return explain_offline(trust, identity, context, duration=hop.duration)
 
