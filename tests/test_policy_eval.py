@@ -684,10 +684,10 @@ CONDITION_CASES = [
         SETS,
     ),
     p(
-        "ForAnyValue-IfExists-missing-true",
+        "ForAnyValue-IfExists-missing-false",
         {"ForAnyValue:StringEqualsIfExists": {TAGS: "t"}},
         {},
-        True,
+        False,
         SETS,
     ),
     p(
@@ -1006,8 +1006,15 @@ RESOURCE_CASES = [
     ),
     p("resource-list-ORed", {"Resource": [ROLE_A, ROLE_B]}, {}, ALLOW, RESOURCE),
     p(
-        "resource-star-stays-in-segment",
+        "resource-trailing-star-spans-colons",
         {"Resource": "arn:aws:iam::*"},
+        {},
+        ALLOW,
+        RESOURCE,
+    ),
+    p(
+        "resource-inner-star-stays-in-segment",
+        {"Resource": "arn:aws:i*m:role/ops/Target"},
         {},
         IMPLICIT_DENY,
         RESOURCE,
@@ -1142,7 +1149,7 @@ PRINCIPAL_CASES = [
         SESSION,
         {"AWS": f"arn:aws:iam::{A}:role/Deployer"},
         True,
-        "direct",
+        "role",
         PRINCIPAL,
     ),
     p(
@@ -1150,7 +1157,7 @@ PRINCIPAL_CASES = [
         SESSION,
         {"AWS": f"arn:aws:iam::{A}:role/ci/Deployer"},
         True,
-        "direct",
+        "role",
         PRINCIPAL,
     ),
     p(

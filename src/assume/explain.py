@@ -655,7 +655,7 @@ def identity_needed(found: AssumeRoleDecision | None, required: bool | None) -> 
         return required
     trust = found.trust.result.action(ASSUME_ROLE)
     names_caller = trust is not None and any(
-        s.effect == "Allow" and s.matches_request and s.principal_scope in ("direct", "wildcard")
+        s.effect == "Allow" and s.matches_request and s.principal_scope in ("direct", "wildcard", "role")
         for s in trust.statements
     )
     return False if names_caller else required

@@ -105,7 +105,7 @@ def _trust_is_direct(result: PolicyResult, action: str) -> bool:
     """True when an Allow for ``action`` names the caller itself (or everyone)."""
     found = result.action(action)
     return found is not None and any(
-        s.effect == "Allow" and s.applies and s.principal_scope in ("direct", "wildcard")
+        s.effect == "Allow" and s.applies and s.principal_scope in ("direct", "wildcard", "role")
         for s in found.statements
     )
 

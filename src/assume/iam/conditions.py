@@ -238,10 +238,10 @@ def evaluate_condition(
         missing = "key is missing" if found is None else "key is empty"
         if qualifier == "ForAllValues":
             return result(True, f"{missing}: ForAllValues is true for no values")
+        if qualifier == "ForAnyValue":  # IfExists or not: see the choices in assume.iam
+            return result(False, f"{missing}: ForAnyValue is false for no values")
         if if_exists:
             return result(True, f"{missing}: IfExists makes the condition true")
-        if qualifier == "ForAnyValue":
-            return result(False, f"{missing}: ForAnyValue is false for no values")
         if op.negated:
             return result(True, f"{missing}: a negated operator matches a missing key")
         return result(False, missing)

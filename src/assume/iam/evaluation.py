@@ -208,7 +208,7 @@ def _evaluate_statement(
             principal_matched = scope is not None
         else:
             principal_matched = not_principal_applies(
-                stmt["NotPrincipal"], who, ctx.canonical_user_id
+                stmt["NotPrincipal"], who, ctx.canonical_user_id, effect=str(effect)
             )
             scope = "wildcard" if principal_matched else None
 

@@ -62,30 +62,42 @@ def pieces_text(pieces: Pieces) -> str:
     return "".join(text for text, _ in pieces)
 
 
-def pieces_regex(pieces: Pieces, *, arn: bool, ignore_case: bool = False) -> re.Pattern[str]:
-    """Regex for a wildcard pattern. With ``arn``, wildcards in the first five colon-separated
-    segments do not cross ':' (each ARN segment is matched separately)."""
+def pieces_regex(
+    pieces: Pieces, *, arn: bool, resource: bool = False, ignore_case: bool = False
+) -> re.Pattern[str]:
+    """Regex for a wildcard pattern; literal pieces (resolved variables) never act as wildcards.
+
+    With ``arn``, a wildcard in one of the first five colon-separated segments stays inside
+    that segment: "Each of the six colon-delimited components of the ARN is checked separately"
+    (IAM UG "Condition operators", ARN). With ``resource`` too, a ``*`` that is its segment's
+    last character does not: "If the * wildcard is the last character of a resource ARN
+    segment, it can expand to match beyond the colon boundaries." (IAM UG "IAM JSON policy
+    elements: Resource").
+    """
+    chars = [(char, literal) for text, literal in pieces for char in text]
     parts: list[str] = []
     colons = 0
-    for text, literal in pieces:
-        for char in text:
-            in_prefix = arn and colons < 5
-            if char == ":":
-                colons += 1
-            if not literal and char == "*":
-                parts.append("[^:]*" if in_prefix else ".*")
-            elif not literal and char == "?":
-                parts.append("[^:]" if in_prefix else ".")
-            else:
-                parts.append(re.escape(char))
+    for index, (char, literal) in enumerate(chars):
+        in_prefix = arn and colons < 5
+        if char == ":":
+            colons += 1
+        if not literal and char == "*":
+            ends_segment = index + 1 == len(chars) or chars[index + 1][0] == ":"
+            spans = resource and ends_segment
+            parts.append("[^:]*" if in_prefix and not spans else ".*")
+        elif not literal and char == "?":
+            parts.append("[^:]" if in_prefix else ".")
+        else:
+            parts.append(re.escape(char))
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
     return re.compile("".join(parts), flags)
 
 
-def arn_matches(pieces: Pieces, value: str) -> bool:
+def arn_matches(pieces: Pieces, value: str, *, resource: bool = False) -> bool:
+    """An ARN pattern (Resource element with ``resource``, else an Arn* condition value)."""
     if len(pieces) == 1 and pieces[0] == ("*", False):
         return True
-    return pieces_regex(pieces, arn=True).fullmatch(value) is not None
+    return pieces_regex(pieces, arn=True, resource=resource).fullmatch(value) is not None
 
 
 def resource_matches(pattern: str, ctx: RequestContext, variables: bool) -> bool:
@@ -93,4 +105,4 @@ def resource_matches(pattern: str, ctx: RequestContext, variables: bool) -> bool
     pieces = substitute(pattern, ctx, variables)
     if pieces is None:
         return False
-    return arn_matches(pieces, ctx.resource)
+    return arn_matches(pieces, ctx.resource, resource=True)

@@ -19,7 +19,13 @@ WEB_IDENTITY_PROVIDERS = frozenset(
         "www.amazon.com",
     }
 )
-PrincipalScope = Literal["direct", "wildcard", "account"]
+# How a Principal element names the caller: its own ARN (user or session), everyone, its role's
+# ARN (for a role session), or only its account. The difference matters in the same account:
+# "Permissions granted directly to a session are not limited by an implicit deny in an
+# identity-based policy, a permissions boundary, or session policy", while "Resource-based
+# policies that grant permissions to an IAM role ARN are limited by an implicit deny in a
+# permissions boundary or session policy" (IAM UG "Policy evaluation logic").
+PrincipalScope = Literal["direct", "wildcard", "role", "account"]
 
 
 class PrincipalKind(str, Enum):
@@ -99,7 +105,7 @@ def parse_principal(
         if hint is PrincipalKind.FEDERATED or lowered in WEB_IDENTITY_PROVIDERS:
             return ParsedPrincipal(value, PrincipalKind.FEDERATED, name=value)
         if hint is PrincipalKind.SERVICE or _SERVICE_NAME.match(lowered):
-            return ParsedPrincipal(value, PrincipalKind.SERVICE, name=lowered)
+            return ParsedPrincipal(value, PrincipalKind.SERVICE, name=value)
         raise ValueError(f"not a principal ARN, account ID or service name: {value!r}")
     partition, service, account, resource = match.group(
         "partition", "service", "account", "resource"
@@ -134,7 +140,7 @@ def parse_principal(
 # --------------------------------------------------------------------------- matching
 
 
-_SCOPE_RANK = {None: 0, "account": 1, "wildcard": 2, "direct": 3}
+_SCOPE_RANK = {None: 0, "account": 1, "role": 2, "wildcard": 3, "direct": 4}
 
 
 def _better(a: PrincipalScope | None, b: PrincipalScope | None) -> PrincipalScope | None:
@@ -155,16 +161,37 @@ def _match_aws_value(value: str, who: ParsedPrincipal) -> PrincipalScope | None:
     if named.kind is PrincipalKind.ROOT:
         same = named.account == who.account and named.partition == who.partition
         return "account" if same else None
-    if named.arn == who.arn:
+    if _same_identity(named, who):
         return "direct"
     if (
         named.kind is PrincipalKind.ROLE
         and who.kind is PrincipalKind.ASSUMED_ROLE
-        and (named.partition, named.account, named.name) == (who.partition, who.account, who.name)
+        and (named.partition, named.account) == (who.partition, who.account)
+        and (named.name or "").casefold() == (who.name or "").casefold()
     ):
         # "Role sessions": a session matches its role's ARN; the session ARN carries no path.
-        return "direct"
+        return "role"
     return None
+
+
+def _same_identity(named: ParsedPrincipal, who: ParsedPrincipal) -> bool:
+    """The same user, role or session. User and role names compare without case: "Names are
+    not distinguished by case" (IAM API "CreateRole"/"CreateUser"), and a trust policy's
+    principal ARN "transforms to the role's unique principal ID when you save the policy"
+    (IAM UG "AWS JSON policy elements: Principal"); paths and session names compare exactly."""
+    if named.arn == who.arn:
+        return True
+    same_place = (named.kind, named.partition, named.account, named.path) == (
+        who.kind, who.partition, who.account, who.path
+    )
+    if not same_place or named.kind not in _NAMED_KINDS:
+        return False
+    return (named.name or "").casefold() == (who.name or "").casefold() and (
+        named.session_name == who.session_name
+    )
+
+
+_NAMED_KINDS = frozenset({PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ASSUMED_ROLE})
 
 
 def match_principal_element(
@@ -183,7 +210,9 @@ def match_principal_element(
             if ptype == "AWS":
                 scope = _match_aws_value(value, who)
             elif ptype == "Service":
-                if who.kind is PrincipalKind.SERVICE and value.lower() == (who.name or ""):
+                # "Service principals are unique and case-sensitive." (IAM API
+                # "CreateServiceLinkedRole")
+                if who.kind is PrincipalKind.SERVICE and value == who.name:
                     scope = "direct"
             elif ptype == "Federated":
                 federated = who.kind is PrincipalKind.FEDERATED and not who.is_aws_identity
@@ -198,10 +227,22 @@ def match_principal_element(
     return best
 
 
-def not_principal_applies(element: Any, who: ParsedPrincipal, canonical: str | None) -> bool:
-    """NotPrincipal: the statement applies unless every identity in the caller's chain is
-    listed. AWS checks the account, then the role, then the session ("IAM JSON: NotPrincipal"),
-    so exempting a session needs its account listed as well as its role or session ARN."""
+def not_principal_applies(
+    element: Any, who: ParsedPrincipal, canonical: str | None, *, effect: str
+) -> bool:
+    """Whether a statement with ``NotPrincipal`` applies to ``who``.
+
+    Allow: "Doing so allows all principals *except* the one named in the NotPrincipal element"
+    (IAM UG "AWS JSON policy elements: NotPrincipal"), so it applies unless ``who`` is named,
+    directly, through its role, or through its account.
+
+    Deny: "AWS might validate the account first, then the role, and then the assumed-role
+    user", and "you must also specify the account ARN of the not-denied principal. Otherwise,
+    the policy might deny access to the entire account". The statement applies unless every
+    identity in the caller's chain is listed: the account, then the user, role or session.
+    """
+    if effect != "Deny":
+        return match_principal_element(element, who, canonical) is None
     chain = [who]
     if who.is_aws_identity and who.account and who.kind is not PrincipalKind.ROOT:
         root_arn = f"arn:{who.partition}:iam::{who.account}:root"

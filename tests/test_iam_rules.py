@@ -1,0 +1,112 @@
+"""The rules issue 11 settled: two defects fixed and the choices where the IAM guide is loose.
+
+Each test quotes the documentation sentence (or the evidence) its rule encodes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from assume.iam.assume_role import decide_assume_role
+from assume.iam.context import ASSUME_ROLE, RequestContext, build_context
+from assume.iam.evaluation import evaluate_policy
+from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
+
+A = "111111111111"
+B = "222222222222"
+ALICE = f"arn:aws:iam::{A}:user/alice"
+SESSION = f"arn:aws:sts::{A}:assumed-role/Deployer/ci-42"
+ROLE = f"arn:aws:iam::{A}:role/app/Target"
+ROLE_B = f"arn:aws:iam::{B}:role/ops/Target"
+V = "2012-10-17"
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def ctx(principal: str = ALICE, role: str = ROLE, **kwargs: Any) -> RequestContext:
+    return build_context(principal, role, clock=lambda: NOW, **kwargs)
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": V, "Statement": list(statements)}
+
+
+def allow(**element: Any) -> dict[str, Any]:
+    return {"Sid": "S", "Effect": "Allow", "Action": ASSUME_ROLE, **element}
+
+
+# --------------------------------------------------------------------------- Resource wildcards
+
+TRAILING_STAR = (
+    'IAM UG "IAM JSON policy elements: Resource": "If the * wildcard is the last character of a '
+    'resource ARN segment, it can expand to match beyond the colon boundaries."'
+)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["arn:*", "arn:aws:*", "arn:aws:iam:*", "arn:aws:iam::*", "arn:aws:iam::2*", "arn:aws:*:"
+     ":222222222222:role/ops/Target"],
+)
+def test_trailing_star_in_a_segment_crosses_colons(pattern: str) -> None:
+    """TRAILING_STAR: Resource and NotResource alike."""
+    assert TRAILING_STAR
+    request = ctx(ALICE, ROLE_B)
+    assert evaluate_policy(doc(allow(Resource=pattern)), request).decision == ALLOW
+    assert evaluate_policy(doc(allow(NotResource=pattern)), request).decision == IMPLICIT_DENY
+
+
+@pytest.mark.parametrize("pattern", ["arn:aws:*m:role/ops/Target", "arn:aws:iam::22?:role/*"])
+def test_star_or_question_mark_inside_a_segment_stays_in_it(pattern: str) -> None:
+    """TRAILING_STAR names only a * that ends its segment; other wildcards stay inside it."""
+    assert evaluate_policy(doc(allow(Resource=pattern)), ctx(ALICE, ROLE_B)).decision == (
+        IMPLICIT_DENY
+    )
+
+
+def test_identity_deny_with_trailing_star_beats_a_trust_policy_naming_the_caller() -> None:
+    """TRAILING_STAR with "Policy evaluation logic": "An explicit deny in any of these policies
+    overrides the allow." Same account, trust names alice, her identity Deny on arn:aws:iam::*."""
+    trust = doc({"Sid": "T", "Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": ASSUME_ROLE})
+    identity = doc({"Sid": "D", "Effect": "Deny", "Action": "sts:*", "Resource": "arn:aws:iam::*"})
+    found = decide_assume_role(trust, {"deny": identity}, ctx())
+    assert found.decision == EXPLICIT_DENY
+    assert found.deciding == ("identity:deny:D",)
+
+
+# --------------------------------------------------------------------------- NotPrincipal
+
+NOT_PRINCIPAL_ALLOW = (
+    'IAM UG "AWS JSON policy elements: NotPrincipal": using NotPrincipal with "Effect": "Allow" '
+    '"allows all principals except the one named in the NotPrincipal element."'
+)
+
+
+@pytest.mark.parametrize(
+    ("listed", "decision"),
+    [
+        ([ALICE], IMPLICIT_DENY),
+        ([A], IMPLICIT_DENY),
+        ([f"arn:aws:iam::{A}:user/bob"], ALLOW),
+        ([f"arn:aws:iam::{B}:root"], ALLOW),
+    ],
+)
+def test_allow_with_not_principal_grants_everyone_except_those_named(
+    listed: list[str], decision: str
+) -> None:
+    """NOT_PRINCIPAL_ALLOW: alice named (or her account) gets no grant from it."""
+    trust = doc({"Sid": "T", "Effect": "Allow", "NotPrincipal": {"AWS": listed},
+                 "Action": ASSUME_ROLE})
+    assert evaluate_policy(trust, ctx()).decision == decision
+    if decision == IMPLICIT_DENY:
+        assert decide_assume_role(trust, None, ctx()).decision == IMPLICIT_DENY
+
+
+def test_allow_with_not_principal_excludes_a_session_whose_role_is_named() -> None:
+    """NOT_PRINCIPAL_ALLOW: a session is named through its role's ARN ("Role sessions")."""
+    trust = doc({"Sid": "T", "Effect": "Allow",
+                 "NotPrincipal": {"AWS": f"arn:aws:iam::{A}:role/Deployer"},
+                 "Action": ASSUME_ROLE})
+    assert evaluate_policy(trust, ctx(SESSION)).decision == IMPLICIT_DENY
