@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from assume.errors import AccessDeniedError, AssumeError, MfaError
-from assume.iam.assume_role import AssumeRoleDecision, decide_assume_role
+from assume.iam.assume_role import NAMING_SCOPES, AssumeRoleDecision, decide_assume_role
 from assume.iam.causes import Cause
 from assume.iam.context import ASSUME_ROLE, RequestContext, build_context
 from assume.iam.document import PolicyError
@@ -655,7 +655,7 @@ def identity_needed(found: AssumeRoleDecision | None, required: bool | None) -> 
         return required
     trust = found.trust.result.action(ASSUME_ROLE)
     names_caller = trust is not None and any(
-        s.effect == "Allow" and s.matches_request and s.principal_scope in ("direct", "wildcard", "role")
+        s.effect == "Allow" and s.matches_request and s.principal_scope in NAMING_SCOPES
         for s in trust.statements
     )
     return False if names_caller else required

@@ -40,6 +40,7 @@ class StatementResult:
     principal_matched: bool | None
     principal_scope: PrincipalScope | None
     conditions: tuple[ConditionResult, ...]
+    not_principal: bool = False  # the statement names principals through NotPrincipal
 
     @property
     def label(self) -> str:
@@ -232,6 +233,7 @@ def _evaluate_statement(
         principal_matched=principal_matched,
         principal_scope=scope if principal_matched else None,
         conditions=tuple(conditions),
+        not_principal=principal_key == "NotPrincipal",
     )
 
 
