@@ -20,8 +20,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from assume.access_denied import named_side
 from assume.errors import AccessDeniedError, AssumeError, MfaError
-from assume.iam.assume_role import NAMING_SCOPES, AssumeRoleDecision, decide_assume_role
+from assume.iam.assume_role import (
+    NAMING_SCOPES,
+    SIDE_LABELS,
+    AssumeRoleDecision,
+    SideName,
+    decide_assume_role,
+)
 from assume.iam.causes import Cause
 from assume.iam.context import ASSUME_ROLE, RequestContext, build_context
 from assume.iam.document import PolicyError
@@ -29,11 +36,20 @@ from assume.iam.principals import ParsedPrincipal, PrincipalKind, parse_principa
 from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
 from assume.policy_templates import RoleSpec, parse_role_arn
+from assume.session_limits import (
+    DEFAULT_DURATION,
+    SessionLength,
+    mfa_session_length,
+    role_session_length,
+)
 from assume.validation import MAX_CHAINED_DURATION
 
-Verdict = Literal["allow", "explicit-deny", "implicit-deny", "unknown"]
+Verdict = Literal[
+    "allow", "explicit-deny", "implicit-deny", "not-applicable", "unknown", "invalid-request"
+]
+NOT_APPLICABLE: Verdict = "not-applicable"
+INVALID_REQUEST: Verdict = "invalid-request"  # AWS refuses the parameters, not the access
 UNKNOWN: Verdict = "unknown"
-DEFAULT_DURATION = 3600  # seconds: what STS grants when DurationSeconds is not sent
 IAM_ATTEMPTS = 2  # IAM reads are diagnostics: give up quickly rather than retry for long
 IAM_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
@@ -183,6 +199,8 @@ class Caller:
     role_path: str | None
     tags: Mapping[str, str]
     notes: tuple[str, ...]
+    boundary_arn: str | None = None  # the managed policy set as the caller's boundary
+    boundary_known: bool = False  # iam:GetUser / iam:GetRole answered
 
 
 def read_caller(reader: Reader) -> Caller:
@@ -197,11 +215,14 @@ def read_caller(reader: Reader) -> Caller:
     tags: dict[str, str] = {}
     iam_arn: str | None = None
     role_path: str | None = None
+    boundary_arn: str | None = None
+    boundary_known = False
     if who.kind is PrincipalKind.USER:
         iam_arn = arn
         try:
             user = reader.call("get_user", UserName=who.name)["User"]
             tags = {t["Key"]: t["Value"] for t in user.get("Tags", [])}
+            boundary_arn, boundary_known = _boundary_arn(user), True
         except ReadError as exc:
             notes.append(f"The caller's tags (aws:PrincipalTag/*) are unknown: {exc}.")
     elif who.kind is PrincipalKind.ASSUMED_ROLE:
@@ -209,14 +230,63 @@ def read_caller(reader: Reader) -> Caller:
             role = reader.call("get_role", RoleName=who.name)["Role"]
             iam_arn, role_path = str(role["Arn"]), str(role.get("Path") or "/")
             tags = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+            boundary_arn, boundary_known = _boundary_arn(role), True
         except ReadError as exc:
             iam_arn = who.iam_arn
             notes.append(
                 f"The caller's role path and tags are unknown ({exc}); assuming path '/'."
             )
     return Caller(
-        arn, found["Account"], found.get("UserId"), who, iam_arn, role_path, tags, tuple(notes)
+        arn, found["Account"], found.get("UserId"), who, iam_arn, role_path, tags, tuple(notes),
+        boundary_arn, boundary_known,
     )
+
+
+def _boundary_arn(entity: Mapping[str, Any]) -> str | None:
+    """iam:GetUser / iam:GetRole carry ``PermissionsBoundary`` when a boundary is set."""
+    boundary = entity.get("PermissionsBoundary") or {}
+    arn = boundary.get("PermissionsBoundaryArn")
+    return str(arn) if arn else None
+
+
+def read_boundary(reader: Reader, caller: Caller) -> Evidence | None:
+    """The caller's permissions boundary document; None when the caller has none."""
+    if caller.principal.kind not in (PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE):
+        return None
+    if not caller.boundary_known:
+        return Evidence(problem="iam:GetUser/iam:GetRole could not be read to find it")
+    if caller.boundary_arn is None:
+        return None
+    try:
+        return Evidence(_managed(reader, caller.boundary_arn), "iam:GetPolicyVersion")
+    except ReadError as exc:
+        return Evidence(problem=f"the boundary {caller.boundary_arn} could not be read: {exc}")
+
+
+def session_policy_evidence(
+    reader: Reader, policy: str | None, policy_arns: Sequence[str]
+) -> Evidence | None:
+    """The session policy the previous hop passed (inline and managed), None when it passed
+    none. Managed session policies are read with this hop's credentials where permitted."""
+    if policy is None and not policy_arns:
+        return None
+    statements: list[Any] = []
+    try:
+        if policy is not None:
+            statements.extend(_statements_of(json.loads(policy)))
+        for arn in policy_arns:
+            statements.extend(_statements_of(_managed(reader, arn)))
+    except ReadError as exc:
+        return Evidence(problem=f"a managed session policy could not be read: {exc}")
+    except ValueError as exc:
+        return Evidence(problem=f"the session policy is not valid JSON: {exc}")
+    document = {"Version": POLICY_VERSION, "Statement": statements}
+    return Evidence(document, "the previous hop's --policy/--policy-arn")
+
+
+def _statements_of(document: Any) -> list[Any]:
+    found = document.get("Statement", []) if isinstance(document, Mapping) else []
+    return list(found) if isinstance(found, list) else [found]
 
 
 @dataclass(frozen=True)
@@ -411,7 +481,7 @@ class Attempt:
 class SideReport:
     """The trust or identity side of one hop as found in AWS."""
 
-    side: Literal["trust", "identity"]
+    side: SideName
     decision: Verdict
     required: bool | None
     read_with: str | None
@@ -454,6 +524,8 @@ class HopReport:
     aws: Attempt
     notes: tuple[str, ...] = ()
     request: Mapping[str, Any] | None = None
+    guardrails: tuple[SideReport, ...] = ()  # boundary, session policy, SCPs, RCPs
+    session: SessionLength | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -470,10 +542,12 @@ class HopReport:
             "failing_side": self.failing_side,
             "trust": self.trust.to_dict() if self.trust else None,
             "identity": self.identity.to_dict() if self.identity else None,
+            **{side.side: side.to_dict() for side in self.guardrails},
             "causes": [cause.to_dict() for cause in self.causes],
             "aws": self.aws.to_dict(),
             "notes": list(self.notes),
             "request": self.request,
+            "session": self.session.to_dict() if self.session else None,
         }
 
 
@@ -518,17 +592,34 @@ class ChainReport:
 
 
 def decide(
-    trust: Evidence, identity: Evidence, context: RequestContext
+    trust: Evidence,
+    identity: Evidence,
+    context: RequestContext,
+    *,
+    boundary: Evidence | None = None,
+    session_policy: Evidence | None = None,
 ) -> tuple[Verdict, AssumeRoleDecision | None]:
-    """The policies' verdict from what could be read; ``unknown`` when an unread side decides."""
+    """The policies' verdict from what could be read; ``unknown`` when an unread trust or
+    identity side decides.
+
+    ``boundary`` and ``session_policy`` are None when the caller has none; one that cannot be
+    read is left out (its side is reported unknown with what to check, and AWS's answer, whose
+    message may name it, settles the verdict).
+    """
+    guards: dict[str, Any] = {}
+    for name, evidence in (("boundary", boundary), ("session_policy", session_policy)):
+        if evidence is not None and evidence.readable:
+            guards[name] = evidence.documents
     found: AssumeRoleDecision | None = None
     if trust.readable and identity.readable:
-        found = decide_assume_role(trust.documents, identity.documents, context)
+        found = decide_assume_role(trust.documents, identity.documents, context, **guards)
         return found.decision, found
     if trust.readable:
-        found = decide_assume_role(trust.documents, {"(unread)": ANY_IDENTITY}, context)
+        found = decide_assume_role(
+            trust.documents, {"(unread)": ANY_IDENTITY}, context, **guards
+        )
     elif identity.readable:
-        found = decide_assume_role(ANY_TRUST, identity.documents, context)
+        found = decide_assume_role(ANY_TRUST, identity.documents, context, **guards)
     if trust.missing:
         return IMPLICIT_DENY, found
     if found is None or found.decision == ALLOW:
@@ -538,11 +629,19 @@ def decide(
 
 def hop_causes(
     hop: Hop, who: ParsedPrincipal, role: RoleFacts, context: RequestContext
-) -> tuple[list[Cause], bool]:
-    """Causes from the hop itself, and whether one of them blocks the call outright."""
+) -> tuple[list[Cause], bool, SessionLength]:
+    """Causes from the hop itself, whether one blocks the call outright, and how long the
+    session can last."""
     causes: list[Cause] = []
-    duration = hop.duration or DEFAULT_DURATION
     chained = who.kind is PrincipalKind.ASSUMED_ROLE
+    length = role_session_length(
+        hop.duration,
+        chained=chained,
+        role_max=role.max_duration,
+        role_max_known=role.max_duration is not None,
+        role_name=role.spec.name,
+    )
+    duration = length.requested
     if role.trust.missing:
         causes.append(Cause(
             "role-not-found",
@@ -554,16 +653,16 @@ def hop_causes(
         causes.append(Cause(
             "chained-duration",
             f"The session is asked for {duration}s, but a role assumed with role credentials "
-            f"lasts {MAX_CHAINED_DURATION}s at most.",
+            f"lasts {MAX_CHAINED_DURATION}s at most. {length.advice}",
         ))
     if role.max_duration is not None and duration > role.max_duration:
         causes.append(Cause(
             "max-session-duration",
             f"The session is asked for {duration}s, over the role's MaxSessionDuration of "
-            f"{role.max_duration}s.",
+            f"{role.max_duration}s. {length.advice}",
         ))
     blocking = any(c.code in ("chained-duration", "max-session-duration") for c in causes)
-    return causes, blocking
+    return causes, blocking, length
 
 
 def trust_checks(context: RequestContext, hop: Hop, role: RoleSpec) -> tuple[str, ...]:
@@ -604,6 +703,28 @@ def trust_checks(context: RequestContext, hop: Hop, role: RoleSpec) -> tuple[str
     return tuple(checks)
 
 
+def boundary_checks(context: RequestContext, caller: Caller) -> tuple[str, ...]:
+    """What the caller's administrator must check in the caller's permissions boundary."""
+    arn = caller.boundary_arn or "the boundary set on " + (caller.iam_arn or caller.arn)
+    return (
+        f"the permissions boundary {arn} allows {', '.join(context.actions)} on "
+        f"{context.resource} and does not deny it",
+    )
+
+
+def organization_checks(kind: str, account: str, context: RequestContext) -> tuple[str, ...]:
+    """What to ask the organization's administrator for: SCPs or RCPs, level by level."""
+    policy_type = {"scp": "SERVICE_CONTROL_POLICY", "rcp": "RESOURCE_CONTROL_POLICY"}[kind]
+    actions = ", ".join(context.actions)
+    return (
+        f"ask the administrator of the organization's management account (or its delegated "
+        f"administrator) for the {kind.upper()}s on the root, on each OU above account "
+        f"{account} and on the account itself: aws organizations list-policies-for-target "
+        f"--target-id {account} --filter {policy_type} (and the same for each parent)",
+        f"every level must allow {actions} on {context.resource}, and none may deny it",
+    )
+
+
 def identity_checks(context: RequestContext, iam_arn: str | None) -> tuple[str, ...]:
     """What the caller's administrator must check on the identity side."""
     who = iam_arn or context.principal.iam_arn
@@ -615,12 +736,16 @@ def identity_checks(context: RequestContext, iam_arn: str | None) -> tuple[str, 
 
 
 def _side(
-    name: Literal["trust", "identity"],
-    evidence: Evidence,
+    name: SideName,
+    evidence: Evidence | None,
     found: AssumeRoleDecision | None,
     checks: tuple[str, ...],
+    absent: str = "",
 ) -> SideReport:
-    side = None if found is None else (found.trust if name == "trust" else found.identity)
+    """One side as read: decided, unknown (with what to check), or not applicable."""
+    side = None if found is None else getattr(found, name)
+    if evidence is None:
+        return SideReport(name, NOT_APPLICABLE, False, None, absent)
     if evidence.missing:
         return SideReport(
             name, IMPLICIT_DENY, True, evidence.read_with, "The role does not exist."
@@ -637,10 +762,24 @@ def _side(
             side.result.to_dict() if side.result else None,
         )
     required: bool | None = True if name == "trust" else None
-    if name == "identity" and side is not None:
+    if name != "trust" and side is not None:
         required = side.required
     return SideReport(
         name, UNKNOWN, required, None, f"Could not be read: {evidence.problem}.", must_check=checks
+    )
+
+
+def organization_side(kind: SideName, who: ParsedPrincipal, account: str | None,
+                      context: RequestContext) -> SideReport:
+    """SCPs (caller's account) or RCPs (role's account): not readable from a member account."""
+    if kind == "scp" and not who.is_aws_identity:
+        return SideReport(kind, NOT_APPLICABLE, False, None,
+                          "SCPs limit principals of an AWS account only.")
+    what = "service control policies" if kind == "scp" else "resource control policies"
+    return SideReport(
+        kind, UNKNOWN, None, None,
+        f"The {what} of account {account} cannot be read from a member account.",
+        must_check=organization_checks(kind, account or "ACCOUNT", context),
     )
 
 
@@ -707,6 +846,18 @@ def _refusal_cause(
     )
 
 
+SIDE_HINTS = {
+    "trust": "the role's owner must change its trust policy.",
+    "identity": "the caller's administrator must change its identity policies.",
+    "boundary": "the caller's administrator must change its permissions boundary.",
+    "session_policy": "pass a session policy that allows the call (--policy on the hop before).",
+    "scp": "the organization's administrator must change a service control policy on the "
+    "caller's account or one of its OUs.",
+    "rcp": "the organization's administrator must change a resource control policy on the "
+    "role's account or one of its OUs.",
+}
+
+
 def _role_spec(hop: Hop, caller: Caller) -> RoleSpec:
     if hop.is_bare_name:
         partition = caller.principal.partition or "aws"
@@ -760,10 +911,12 @@ def explain_hop(
     attempt: Callable[[], Attempt],
     clock: Callable[[], datetime] | None = None,
     default_session_name: Callable[[], str] | None = None,
+    session_policy: tuple[str | None, tuple[str, ...]] = (None, ()),
 ) -> HopReport:
     """Explain one AssumeRole hop, calling ``attempt`` (AWS's own answer) unless it is moot.
 
     ``mfa`` says whether the source session carries MFA (None: unknown, as for long-term keys).
+    ``session_policy`` is the inline policy and the policy ARNs the previous hop passed.
     """
     caller = read_caller(reader)
     who = caller.principal
@@ -784,20 +937,35 @@ def explain_hop(
         clock=clock,
     )
     identity = read_identity(reader, caller, role.spec.arn, context)
+    boundary = read_boundary(reader, caller)
+    session = session_policy_evidence(reader, *session_policy)
     notes = [*caller.notes, *identity.notes]
     try:
-        evaluation, found = decide(role.trust, identity, context)
+        evaluation, found = decide(
+            role.trust, identity, context, boundary=boundary, session_policy=session
+        )
     except PolicyError as exc:
         evaluation, found = UNKNOWN, None
         notes.append(f"The policies read could not be evaluated: {exc}.")
     trust_side = _side("trust", role.trust, found, trust_checks(context, hop, role.spec))
     identity_side = _side("identity", identity, found, identity_checks(context, caller.iam_arn))
-    known = {s.side for s in (trust_side, identity_side) if s.decision != UNKNOWN}
+    guardrails = (
+        _side("boundary", boundary, found, boundary_checks(context, caller),
+              "The caller has no permissions boundary (iam:GetUser / iam:GetRole)."),
+        _side("session_policy", session, found,
+              ("the policy passed with --policy/--policy-arn on the previous hop allows "
+               f"{', '.join(context.actions)} on {context.resource}",),
+              "The caller's session was created without a session policy by assume."),
+        organization_side("scp", who, caller.account, context),
+        organization_side("rcp", who, role.spec.account, context),
+    )
+    sides = (trust_side, identity_side, *guardrails)
+    known = {s.side for s in sides if s.decision not in (UNKNOWN, NOT_APPLICABLE)}
     causes = [c for c in (found.causes if found else ()) if c.side is None or c.side in known]
-    extra, blocking = hop_causes(hop, who, role, context)
+    extra, blocking, length = hop_causes(hop, who, role, context)
     causes.extend(extra)
     causes.extend(identity.causes)
-    failing = failing_side(
+    failing: str | None = failing_side(
         trust_side.decision, identity_side.decision, identity_needed(found, identity_side.required)
     )
 
@@ -808,13 +976,31 @@ def explain_hop(
     else:
         answer = Attempt("skipped", "the policies already refuse the call")
 
+    if found is not None and evaluation != ALLOW and failing is None:
+        failing = next(iter(found.failing_sides), None)
     decision: Verdict = evaluation
     allowed = evaluation in (ALLOW, UNKNOWN) and answer.result == "allowed"
     if answer.result == "allowed" and evaluation == UNKNOWN:
         decision = ALLOW
+    elif blocking and evaluation in (ALLOW, UNKNOWN):
+        decision = INVALID_REQUEST
     elif answer.result == "denied" and evaluation in (ALLOW, UNKNOWN):
-        failing, cause = _refusal_cause(trust_side, identity_side)
-        causes.append(cause)
+        named = named_side(answer.message)
+        if named is not None:
+            failing = named.side
+            decision = EXPLICIT_DENY if named.decision == EXPLICIT_DENY else IMPLICIT_DENY
+            causes.append(Cause(
+                "aws-names-side",
+                f"AWS's message names {SIDE_LABELS[named.side]} ({named.decision}): "
+                f"{SIDE_HINTS[named.side]}",
+                named.side,
+            ))
+        else:
+            failing, cause = _refusal_cause(trust_side, identity_side)
+            causes.append(cause)
+            decision = UNKNOWN  # refused, by a side the message does not name
+    elif answer.result != "allowed" and decision == ALLOW:
+        decision = UNKNOWN  # AWS could not be asked or failed: nothing decided the call
     unique = tuple({(c.code, c.message): c for c in causes}.values())
     return HopReport(
         number=number,
@@ -833,6 +1019,8 @@ def explain_hop(
         aws=answer,
         notes=tuple(notes),
         request=context.to_dict(),
+        guardrails=guardrails,
+        session=length,
     )
 
 
@@ -883,6 +1071,7 @@ def explain_chain(
     reports: list[HopReport] = []
     source: Source | Credentials = plan.source
     mfa: bool | None = None
+    passed: tuple[str | None, tuple[str, ...]] = (None, ())  # the previous hop's --policy
     for index, hop in enumerate(plan.hops):
         partial = plan._replace(hops=plan.hops[: index + 1])
         obtained: list[Credentials] = []
@@ -907,6 +1096,7 @@ def explain_chain(
                 identity=None,
                 causes=(),
                 aws=answer,
+                session=mfa_session_length(hop.duration),
             )
         else:
             report = explain_hop(
@@ -918,12 +1108,14 @@ def explain_chain(
                 attempt=attempt,
                 clock=clock,
                 default_session_name=default_session_name,
+                session_policy=passed,
             )
         reports.append(report)
         if not report.allowed or not obtained:
             break
         source = obtained[0]
         mfa = True if (hop.kind == MFA_SESSION_HOP or hop.mfa_serial) else None
+        passed = (hop.policy, tuple(hop.policy_arns))
     return ChainReport(plan.targets, tuple(reports), len(plan.hops))
 
 
@@ -932,10 +1124,17 @@ def explain_chain(
 
 @dataclass(frozen=True)
 class OfflineReport:
-    """Local documents decided without AWS: the decision and the causes from the request."""
+    """Local documents decided without AWS: the decision, the request's own causes, and how
+    long the session can last.
+
+    ``verdict`` is the one answer: the policies' decision, or ``invalid-request`` when they
+    allow but the requested duration is over a limit (AWS then refuses the parameters).
+    """
 
     decision: AssumeRoleDecision
     extra_causes: tuple[Cause, ...]
+    session: SessionLength
+    blocking: bool = False
 
     @property
     def causes(self) -> tuple[Cause, ...]:
@@ -943,28 +1142,40 @@ class OfflineReport:
         return (*self.decision.causes, *self.extra_causes)
 
     @property
+    def verdict(self) -> Verdict:
+        """The final answer, which every other field agrees with."""
+        if self.decision.decision == ALLOW and self.blocking:
+            return INVALID_REQUEST
+        return self.decision.decision
+
+    @property
     def allowed(self) -> bool:
         """True when the policies allow and nothing else blocks the call."""
-        return self.decision.decision == ALLOW and not self.extra_causes
+        return self.verdict == ALLOW
 
     @property
     def failing_side(self) -> str | None:
-        """``trust``, ``identity``, ``both``, or None when allowed."""
+        """``trust``, ``identity``, ``both``, another side's name, or None when allowed."""
         if self.decision.decision == ALLOW:
             return None
         identity = self.decision.identity
-        return failing_side(
+        found = failing_side(
             self.decision.trust.decision,
             identity.decision,
             identity_needed(self.decision, identity.required),
         )
+        return found or next(iter(self.decision.failing_sides), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """``AssumeRoleDecision.to_dict`` plus ``allowed``, ``failing_side`` and every cause."""
+        """``AssumeRoleDecision.to_dict`` with ``decision`` the final verdict, ``policies`` the
+        policies' own decision, ``allowed``, ``failing_side``, every cause and the session."""
         out = self.decision.to_dict()
+        out["decision"] = self.verdict
+        out["policies"] = self.decision.decision
         out["allowed"] = self.allowed
         out["failing_side"] = self.failing_side
         out["causes"] = [cause.to_dict() for cause in self.causes]
+        out["session"] = self.session.to_dict()
         return out
 
 
@@ -975,10 +1186,17 @@ def explain_offline(
     *,
     duration: int | None = None,
     max_duration: int | None = None,
+    boundary: Any = None,
+    session_policy: Any = None,
+    scps: Sequence[Any] = (),
+    rcps: Sequence[Any] = (),
 ) -> OfflineReport:
     """Decide local documents; raises PolicyError for a malformed one."""
-    found = decide_assume_role(trust_policy, identity_policies or None, context)
+    found = decide_assume_role(
+        trust_policy, identity_policies or None, context,
+        boundary=boundary, session_policy=session_policy, scps=scps, rcps=rcps,
+    )
     role = RoleFacts(parse_role_arn(context.resource), Evidence(), max_duration)
     hop = Hop(role=context.resource, duration=duration)
-    extra, _ = hop_causes(hop, context.principal, role, context)
-    return OfflineReport(found, tuple(extra))
+    extra, blocking, length = hop_causes(hop, context.principal, role, context)
+    return OfflineReport(found, tuple(extra), length, blocking)

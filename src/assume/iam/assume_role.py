@@ -448,4 +448,5 @@ def _overall_explanation(
             f"Implicitly denied: the trust policy allows, but the identity policies do not allow "
             f"{refused} ({scope})."
         )
-    return f"Implicitly denied: {' and '.join(failing)} do not allow {refused} ({scope})."
+    verb = "does" if len(failing) == 1 else "do"
+    return f"Implicitly denied: {' and '.join(failing)} {verb} not allow {refused} ({scope})."
