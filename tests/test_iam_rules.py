@@ -110,3 +110,20 @@ def test_allow_with_not_principal_excludes_a_session_whose_role_is_named() -> No
                  "NotPrincipal": {"AWS": f"arn:aws:iam::{A}:role/Deployer"},
                  "Action": ASSUME_ROLE})
     assert evaluate_policy(trust, ctx(SESSION)).decision == IMPLICIT_DENY
+
+
+VARIABLE_AFTER_FIFTH_COLON = (
+    'IAM UG "IAM policy elements: Variables and tags": "You can use a policy variable in the '
+    "Resource element, but only in the resource portion of the ARN. This portion of the ARN "
+    "appears after the fifth colon (:). You can't use a variable to replace parts of the ARN "
+    'before the fifth colon, such as the service or account."'
+)
+
+
+def test_a_variable_before_the_fifth_colon_is_not_replaced() -> None:
+    """VARIABLE_AFTER_FIFTH_COLON: found by the differential test against iam-simulate."""
+    before = doc(allow(Resource="arn:aws:iam::${aws:PrincipalAccount}:role/app/Target"))
+    after = doc(allow(Resource=f"arn:aws:iam::{A}:role/app/${{aws:PrincipalTag/role}}"))
+    request = ctx(principal_tags={"role": "Target"})
+    assert evaluate_policy(before, request).decision == IMPLICIT_DENY
+    assert evaluate_policy(after, request).decision == ALLOW

@@ -183,19 +183,36 @@ def _named(results: Sequence[PolicyResult | None], what: str) -> list[PolicyResu
     ]
 
 
+RCP_FULL_AWS_ACCESS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*",
+         "Resource": "*"}
+    ],
+}
+
+
 def _levels(
     documents: Sequence[PolicyInput], context: RequestContext, kind: str
 ) -> tuple[PolicyResult, ...]:
-    """One result per organization level, root first; "every level must allow"."""
+    """One result per organization level, root first; every level must allow.
+
+    For RCPs, "an AWS managed policy called RCPFullAWSAccess is automatically created and
+    attached to every entity in your organization including the root, each OU, and AWS account
+    when RCPs are enabled. RCPFullAWSAccess can't be detached, so there will always be an Allow
+    statement" (IAM UG "Policy evaluation logic"): each level is evaluated with it.
+    """
     policy_type: PolicyType = "trust" if kind == "rcp" else "identity"
     what = {"scp": "service control policy", "rcp": "resource control policy"}[kind]
-    return tuple(
-        evaluate_policies(
-            [(f"{kind}[{index}]", doc)], context, policy_type=policy_type,
-            what=f"{what} at level {index}",
-        )
-        for index, doc in enumerate(documents)
-    )
+    results = []
+    for index, doc in enumerate(documents):
+        named: list[tuple[str | None, PolicyInput]] = [(f"{kind}[{index}]", doc)]
+        if kind == "rcp":
+            named.append(("RCPFullAWSAccess", RCP_FULL_AWS_ACCESS))
+        results.append(evaluate_policies(
+            named, context, policy_type=policy_type, what=f"{what} at level {index}"
+        ))
+    return tuple(results)
 
 
 def _boundary_not_principal_denies(trust: PolicyResult, action: str) -> bool:

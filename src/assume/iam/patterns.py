@@ -101,8 +101,24 @@ def arn_matches(pieces: Pieces, value: str, *, resource: bool = False) -> bool:
 
 
 def resource_matches(pattern: str, ctx: RequestContext, variables: bool) -> bool:
-    """Resource entries: case-sensitive wildcards and variables ("IAM JSON: Resource")."""
-    pieces = substitute(pattern, ctx, variables)
-    if pieces is None:
+    """Resource entries: case-sensitive wildcards and variables ("IAM JSON: Resource").
+
+    Variables are replaced only after the fifth colon: "You can't use a variable to replace
+    parts of the ARN before the fifth colon, such as the service or account." (IAM UG "IAM
+    policy elements: Variables and tags"); before it, ``${...}`` is plain text.
+    """
+    cut = _after_fifth_colon(pattern)
+    resolved = substitute(pattern[cut:], ctx, variables)
+    if resolved is None:
         return False
-    return arn_matches(pieces, ctx.resource, resource=True)
+    return arn_matches([(pattern[:cut], False), *resolved], ctx.resource, resource=True)
+
+
+def _after_fifth_colon(pattern: str) -> int:
+    """Index just past the fifth colon (0 for ``*`` alone or a pattern with fewer colons)."""
+    index = -1
+    for _ in range(5):
+        index = pattern.find(":", index + 1)
+        if index < 0:
+            return 0
+    return index + 1
