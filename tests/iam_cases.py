@@ -138,6 +138,21 @@ CONDITIONS: list[tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]] = [
      {"external_id": "abc"}, {}),
     ("cond-two-values", {"StringEquals": {"sts:ExternalId": ["x", "abc"]}},
      {"external_id": "abc"}, {}),
+    ("cond-epoch-date", {"DateGreaterThan": {"aws:CurrentTime": "1700000000"}}, {}, {}),
+    ("cond-literal-star-variable", {"StringLike": {"sts:ExternalId": "a${*}b"}},
+     {"external_id": "a*b"}, {}),
+    ("cond-bare-ip", {"IpAddress": {"aws:SourceIp": "203.0.113.7"}},
+     {"source_ip": "203.0.113.7"}, {}),
+    ("cond-ipv6-caller", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+     {"source_ip": "2001:db8::1"}, {}),
+    ("cond-notequals-missing-variable",
+     {"StringNotEquals": {"sts:ExternalId": "${aws:PrincipalTag/none}"}},
+     {"external_id": "abc"}, {}),
+    ("cond-arnlike-trailing-star", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*"}}, {}, {}),
+    ("cond-stringequals-multivalued", {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+     {"principal_tags": {"team": "ops"}}, {}),
+    ("cond-date-equals-epoch",
+     {"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}, {}, {}),
 ]
 TAG_CONDITIONS: list[tuple[str, dict[str, Any]]] = [
     ("cond-foranyvalue-tagkeys", {"ForAnyValue:StringEquals": {"aws:TagKeys": ["team"]}}),
@@ -147,6 +162,8 @@ TAG_CONDITIONS: list[tuple[str, dict[str, Any]]] = [
     ("cond-foranyvalue-ifexists-missing",
      {"ForAnyValue:StringEqualsIfExists": {"aws:PrincipalTag/none": "x"}}),
     ("cond-forallvalues-missing", {"ForAllValues:StringEquals": {"aws:PrincipalTag/none": "x"}}),
+    ("cond-plain-stringequals-tagkeys", {"StringEquals": {"aws:TagKeys": "team"}}),
+    ("cond-plain-stringnotequals-tagkeys", {"StringNotEquals": {"aws:TagKeys": "team"}}),
 ]
 
 ALLOW_ALL = {"Version": V, "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -296,7 +313,11 @@ def generate(count: int, seed: int = 11) -> Iterator[Case]:
             request["source_identity"] = "alice"
             features.append("action-setsourceidentity")
         trust = _trust(rng, caller, action, features)
-        identity = _identity(rng, action, features)
+        # A service principal has no identity policies, boundary, SCPs or session policy
+        # ("Identity-based policies are attached to an IAM user, group, or role"): only the
+        # trust policy and the RCPs are generated for it.
+        service = not caller.startswith("arn:")
+        identity = [] if service else _identity(rng, action, features)
         if rng.random() < 0.45:
             if action == TAG_SESSION and rng.random() < 0.6:
                 name, block = rng.choice(TAG_CONDITIONS)
@@ -320,6 +341,10 @@ def generate(count: int, seed: int = 11) -> Iterator[Case]:
             # ("session.policy.invalid.principal"): such inputs are not generated.
             session = ":assumed-role/" in caller or ":federated-user/" in caller
             names = [n for n in sorted(GUARDS) if session or not n.startswith("session-")]
+            if service:
+                names = [n for n in names if n.startswith("rcp-")]
+            if caller_name == "root":  # boundaries are set on IAM users and roles only
+                names = [n for n in names if not n.startswith("boundary-")]
             for name in rng.sample(names, rng.choice([1, 1, 2])):
                 features.append(name)
                 guards.update(GUARDS[name])

@@ -127,3 +127,133 @@ def test_a_variable_before_the_fifth_colon_is_not_replaced() -> None:
     request = ctx(principal_tags={"role": "Target"})
     assert evaluate_policy(before, request).decision == IMPLICIT_DENY
     assert evaluate_policy(after, request).decision == ALLOW
+
+
+# --------------------------------------------------------------------------- documented choices
+
+MULTIVALUED = (
+    'IAM UG "Single-valued vs. multivalued context keys": "Multivalued context keys require a '
+    'condition set operator." and "To compare your condition context key with a request context '
+    'key with multiple key values, you must use the ForAllValues or ForAnyValue set operators."'
+)
+
+
+@pytest.mark.parametrize("operator", ["StringEquals", "StringNotEquals", "StringLikeIfExists"])
+def test_an_operator_without_a_set_qualifier_never_holds_on_a_multivalued_key(
+    operator: str,
+) -> None:
+    """MULTIVALUED: without ForAllValues/ForAnyValue the condition is false, negated or not
+    (iam-simulate encodes the same, confirmed by AWS at re:Inforce 2025, IAM431)."""
+    request = ctx(ALICE, ROLE_B, tags={"team": "ops", "env": "dev"})
+    statement = {"Sid": "S", "Effect": "Allow", "Action": "sts:*", "Resource": "*"}
+    policy = doc({**statement, "Condition": {operator: {"aws:TagKeys": "team"}}})
+    qualified = doc({**statement, "Condition": {f"ForAnyValue:{operator}": {"aws:TagKeys": "team"}}})
+    assert evaluate_policy(policy, request).decision == IMPLICIT_DENY
+    assert evaluate_policy(qualified, request).decision == ALLOW
+
+
+def test_for_any_value_if_exists_is_false_on_a_missing_key() -> None:
+    """AWS re:Post, "ForAnyValue:StringEqualsIfExists behaving unexpectedly": a deny in exactly
+    this case; IAM UG "Single-valued vs. multivalued context keys" says ForAnyValue "returns
+    false" when the key is missing, and the guide names no exception for IfExists."""
+    policy = doc(allow(Resource="*", Condition={
+        "ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "team"}}))
+    assert evaluate_policy(policy, ctx(ALICE, ROLE_B)).decision == IMPLICIT_DENY
+
+
+def test_negated_operator_holds_when_its_variable_has_no_value() -> None:
+    """IAM UG "IAM policy elements: Variables and tags": "Inverted condition operators like
+    StringNotEquals or StringNotLike do match against a null value"."""
+    policy = doc(allow(Resource="*", Condition={
+        "StringNotEquals": {"sts:ExternalId": "${aws:PrincipalTag/none}"}}))
+    assert evaluate_policy(policy, ctx(ALICE, ROLE_B, external_id="abc")).decision == ALLOW
+
+
+AWS_STAR = (
+    'IAM UG "AWS JSON policy elements: Principal": with a wildcard in a trust policy "any IAM '
+    'user in any account in your partition can access the role"; services are named under '
+    '"Service"'
+)
+
+
+def test_aws_star_names_every_aws_identity_but_not_a_service_or_identity_provider() -> None:
+    """AWS_STAR: {"AWS": "*"} matches users and sessions of any account; "*" matches all."""
+    aws_star = doc({"Sid": "T", "Effect": "Allow", "Principal": {"AWS": "*"},
+                    "Action": ASSUME_ROLE})
+    star = doc({"Sid": "T", "Effect": "Allow", "Principal": "*", "Action": ASSUME_ROLE})
+    assert evaluate_policy(aws_star, ctx(f"arn:aws:iam::{B}:user/x")).decision == ALLOW
+    assert evaluate_policy(aws_star, ctx("ec2.amazonaws.com")).decision == IMPLICIT_DENY
+    saml = f"arn:aws:iam::{A}:saml-provider/Okta"
+    assert evaluate_policy(aws_star, ctx(saml, kind="federated")).decision == IMPLICIT_DENY
+    assert evaluate_policy(star, ctx("ec2.amazonaws.com")).decision == ALLOW
+
+
+DENY_NOT_PRINCIPAL = (
+    'IAM UG "AWS JSON policy elements: NotPrincipal": "When you use NotPrincipal with Deny, you '
+    "must also specify the account ARN of the not-denied principal. Otherwise, the policy might "
+    'deny access to the entire account containing the principal."'
+)
+
+
+@pytest.mark.parametrize(
+    ("listed", "decision"),
+    [
+        ([SESSION], EXPLICIT_DENY),
+        ([SESSION, f"arn:aws:iam::{A}:root"], ALLOW),
+        ([f"arn:aws:iam::{A}:role/Deployer", A], ALLOW),
+    ],
+)
+def test_deny_not_principal_exempts_a_session_only_with_its_account(
+    listed: list[str], decision: str
+) -> None:
+    """DENY_NOT_PRINCIPAL: listing a session but not its account still denies it."""
+    trust = doc(
+        {"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": ASSUME_ROLE},
+        {"Sid": "Guard", "Effect": "Deny", "NotPrincipal": {"AWS": listed},
+         "Action": ASSUME_ROLE},
+    )
+    assert evaluate_policy(trust, ctx(SESSION)).decision == decision
+
+
+def test_deny_not_principal_denies_a_caller_with_a_boundary_whatever_it_lists() -> None:
+    """IAM UG "Permissions boundaries for IAM entities": "The NotPrincipal element with a Deny
+    effect will always deny any IAM principal that has a permissions boundary policy
+    attached, regardless of the values specified in the NotPrincipal element." """
+    trust = doc(
+        {"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": ASSUME_ROLE},
+        {"Sid": "Guard", "Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, A]},
+         "Action": ASSUME_ROLE},
+    )
+    everything = doc({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    assert decide_assume_role(trust, None, ctx()).decision == ALLOW
+    found = decide_assume_role(trust, None, ctx(), boundary=everything)
+    assert found.decision == EXPLICIT_DENY
+    assert found.failing_sides == ("trust",)
+
+
+NAME_CASE = (
+    'IAM API "CreateRole": role names "are not distinguished by case"; IAM UG "AWS JSON policy '
+    'elements: Principal": a role ARN in a trust policy "transforms to the role\'s unique '
+    'principal ID when you save the policy"; IAM API "CreateServiceLinkedRole": "Service '
+    'principals are unique and case-sensitive."'
+)
+
+
+def test_user_and_role_names_in_a_principal_ignore_case_service_names_do_not() -> None:
+    """NAME_CASE."""
+    def trust(principal: dict[str, Any]) -> dict[str, Any]:
+        return doc({"Sid": "T", "Effect": "Allow", "Principal": principal,
+                    "Action": ASSUME_ROLE})
+
+    assert evaluate_policy(trust({"AWS": f"arn:aws:iam::{A}:user/ALICE"}), ctx()).decision == (
+        ALLOW
+    )
+    role = {"AWS": f"arn:aws:iam::{A}:role/deployer"}
+    assert evaluate_policy(trust(role), ctx(SESSION)).decision == ALLOW
+    other_session = {"AWS": f"arn:aws:sts::{A}:assumed-role/Deployer/CI-42"}
+    assert evaluate_policy(trust(other_session), ctx(SESSION)).decision == IMPLICIT_DENY
+    service = ctx("ec2.amazonaws.com")
+    assert evaluate_policy(trust({"Service": "EC2.amazonaws.com"}), service).decision == (
+        IMPLICIT_DENY
+    )
+    assert evaluate_policy(trust({"Service": "ec2.amazonaws.com"}), service).decision == ALLOW

@@ -712,10 +712,10 @@ CONDITION_CASES = [
         SETS,
     ),
     p(
-        "unqualified-operator-on-multivalued-any",
+        "unqualified-operator-on-multivalued-false",
         {"StringEquals": {TAGS: "team"}},
         {TAGS: ["team", "env"]},
-        True,
+        False,
         SETS,
     ),
     # --- Several keys and several operators are AND'ed (MULTI)

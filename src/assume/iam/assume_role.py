@@ -266,7 +266,11 @@ def decide_assume_role(
             _identity_list(identity_policies), context, policy_type="identity",
             what="identity policies",
         )
-    caller_entity = who.kind in (PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE)
+    # "AWS supports permissions boundaries for IAM entities (users or roles)"; a federated user
+    # session carries the boundary of the IAM user who federated.
+    caller_entity = who.kind in (
+        PrincipalKind.USER, PrincipalKind.ASSUMED_ROLE, PrincipalKind.ROLE
+    ) or who.is_federated_user
     session_caller = who.kind is PrincipalKind.ASSUMED_ROLE or who.is_federated_user
     boundary_result = session_result = None
     if boundary is not None and caller_entity:

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from assume.iam.context import RequestContext, scalar_str
+from assume.iam.context import RequestContext, is_multivalued, scalar_str
 from assume.iam.document import PolicyError, as_list
 from assume.iam.patterns import Pieces, arn_matches, pieces_regex, pieces_text, substitute
 
@@ -247,6 +247,10 @@ def evaluate_condition(
         return result(False, missing)
 
     assert found is not None
+    if qualifier is None and is_multivalued(key, found):
+        # "Multivalued context keys require a condition set operator." (IAM UG "Single-valued
+        # vs. multivalued context keys"): without one the condition never holds.
+        return result(False, "a multivalued key needs ForAllValues or ForAnyValue")
     tests = [_ValueTest(op, raw, ctx, variables) for raw in values]
 
     def positive(value: str) -> bool:

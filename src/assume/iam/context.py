@@ -110,6 +110,12 @@ def _is_multi(key: str) -> bool:
     return key.lower() in _MULTI_KEYS
 
 
+def is_multivalued(key: str, values: tuple[str, ...]) -> bool:
+    """A key with several values in the request, or one of the keys AWS documents as
+    multivalued (``aws:TagKeys``, ``sts:TransitiveTagKeys``, ``aws:PrincipalServiceNamesList``)."""
+    return len(values) > 1 or _is_multi(key)
+
+
 
 def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
