@@ -26,7 +26,8 @@ from tests.iam_cases import Case
 from tests.support import iam_simulate
 
 pytestmark = pytest.mark.skipif(
-    not iam_simulate.available(), reason="node and npm are not installed (apt-get install nodejs npm)"
+    not iam_simulate.available(),
+    reason="node and npm are not installed (apt-get install nodejs npm)",
 )
 
 CASES = 1100

@@ -147,7 +147,9 @@ def test_an_operator_without_a_set_qualifier_never_holds_on_a_multivalued_key(
     request = ctx(ALICE, ROLE_B, tags={"team": "ops", "env": "dev"})
     statement = {"Sid": "S", "Effect": "Allow", "Action": "sts:*", "Resource": "*"}
     policy = doc({**statement, "Condition": {operator: {"aws:TagKeys": "team"}}})
-    qualified = doc({**statement, "Condition": {f"ForAnyValue:{operator}": {"aws:TagKeys": "team"}}})
+    qualified = doc(
+        {**statement, "Condition": {f"ForAnyValue:{operator}": {"aws:TagKeys": "team"}}}
+    )
     assert evaluate_policy(policy, request).decision == IMPLICIT_DENY
     assert evaluate_policy(qualified, request).decision == ALLOW
 
