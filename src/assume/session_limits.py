@@ -97,6 +97,9 @@ def role_session_length(
     """The limits on an AssumeRole hop. ``role_max`` is the role's MaxSessionDuration when
     iam:GetRole could read it; unread, the one-hour default is assumed and said so."""
     limits = [Limit("sts-maximum", MAX_DURATION, "AssumeRole accepts at most 12 hours")]
+    if chained:  # first: on a tie, the cap nobody can raise is the one that binds
+        limits.append(Limit("chained-role", MAX_CHAINED_DURATION,
+                            "a role assumed with role credentials (role chaining) lasts 1 hour"))
     if role_max_known and role_max is not None:
         limits.append(Limit("role-max-session-duration", role_max,
                             "the role's MaxSessionDuration (iam:GetRole)"))
@@ -106,9 +109,6 @@ def role_session_length(
             "the role's MaxSessionDuration, not read: 1 hour unless its owner raised it",
             assumed=True,
         ))
-    if chained:
-        limits.append(Limit("chained-role", MAX_CHAINED_DURATION,
-                            "a role assumed with role credentials (role chaining) lasts 1 hour"))
     wanted = requested or DEFAULT_DURATION
     console = CONSOLE_CHAINED_MAX if chained else CONSOLE_MAX
     length = SessionLength(wanted, tuple(limits), console, "")

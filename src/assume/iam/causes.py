@@ -12,6 +12,7 @@ from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
 
 if TYPE_CHECKING:
     from assume.iam.assume_role import AssumeRoleDecision, SideResult
+    from assume.iam.evaluation import PolicyResult
 
 
 @dataclass(frozen=True)
@@ -86,38 +87,68 @@ def common_causes(decision: AssumeRoleDecision) -> tuple[Cause, ...]:
         causes.append(
             Cause("federated-user", "GetFederationToken sessions cannot call sts:AssumeRole.")
         )
-    sides = [decision.trust]
-    if decision.identity.required or decision.identity.decision == EXPLICIT_DENY:
-        sides.append(decision.identity)
+    sides = [decision.trust] + [
+        side for side in decision.sides[1:]
+        if side.required or side.decision == EXPLICIT_DENY
+    ]
     for side in sides:
-        result = side.result
-        if result is None:
-            continue
-        for action in result.actions:
-            if action.decision == EXPLICIT_DENY:
-                for stmt in action.statements:
-                    if stmt.effect == "Deny" and stmt.applies:
-                        causes.extend(
-                            _cause_for_condition(c, side.side, stmt.label, ctx, True)
-                            for c in stmt.conditions
-                        )
-                        if not stmt.conditions:
-                            causes.append(
-                                Cause(
-                                    "explicit-deny",
-                                    f"{side.side} statement {stmt.label} denies {action.action}.",
-                                    side.side,
-                                    stmt.label,
-                                )
-                            )
-            elif action.decision == IMPLICIT_DENY:
-                for stmt in action.near_misses:
-                    causes.extend(
-                        _cause_for_condition(c, side.side, stmt.label, ctx, False)
-                        for c in stmt.failed_conditions
-                    )
+        results = side.levels or ((side.result,) if side.result else ())
+        for result in results:
+            causes.extend(_statement_causes(side.side, result, ctx))
+    causes.extend(_guard_causes(decision))
     causes.extend(_action_causes(decision))
     return tuple({(c.code, c.message): c for c in causes}.values())
+
+
+GUARD_CAUSES = {
+    "boundary": ("permissions-boundary", "The caller's permissions boundary does not allow"),
+    "session_policy": ("session-policy",
+                       "The session policy of the caller's session does not allow"),
+    "scp": ("service-control-policy",
+            "A service control policy of the caller's account does not allow"),
+    "rcp": ("resource-control-policy",
+            "A resource control policy of the role's account does not allow"),
+}
+
+
+def _guard_causes(decision: AssumeRoleDecision) -> list[Cause]:
+    """One cause per guardrail side that refuses without an explicit deny."""
+    causes = []
+    for side in decision.sides[2:]:
+        if side.required and side.decision == IMPLICIT_DENY:
+            code, text = GUARD_CAUSES[side.side]
+            refused = [a for a, _ in decision.actions if side.action_decision(a) != ALLOW]
+            level = ""
+            if side.levels:
+                failing = [str(i) for i, lv in enumerate(side.levels) if lv.decision != ALLOW]
+                level = f" (level {', '.join(failing)}, root = 0)"
+            causes.append(Cause(code, f"{text} {', '.join(refused)}{level}.", side.side))
+    return causes
+
+
+def _statement_causes(side: str, result: PolicyResult, ctx: RequestContext) -> list[Cause]:
+    """Causes from one policy's statements: denies that applied, allows that nearly did."""
+    causes: list[Cause] = []
+    for action in result.actions:
+        if action.decision == EXPLICIT_DENY:
+            for stmt in action.statements:
+                if not (stmt.effect == "Deny" and stmt.applies):
+                    continue
+                causes.extend(
+                    _cause_for_condition(c, side, stmt.label, ctx, True) for c in stmt.conditions
+                )
+                if not stmt.conditions:
+                    causes.append(Cause(
+                        "explicit-deny", f"{side} statement {stmt.label} denies {action.action}.",
+                        side, stmt.label,
+                    ))
+        elif action.decision == IMPLICIT_DENY:
+            for stmt in action.near_misses:
+                causes.extend(
+                    _cause_for_condition(c, side, stmt.label, ctx, False)
+                    for c in stmt.failed_conditions
+                )
+    return causes
 
 
 def _side_refuses(side: SideResult, action: str) -> bool:
