@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assume import explain
+from assume import explain, explain_report
 from assume.access_denied import named_side
 from assume.models import Hop
 from tests.test_explain_offline import (
@@ -208,7 +208,7 @@ def test_the_session_policy_passed_on_the_previous_hop_limits_the_next() -> None
     })
     report = explain.explain_hop(
         reader, Hop(role=ROLE), number=2, source="the session of hop 1", mfa=None,
-        attempt=lambda: explain.Attempt("allowed"),
+        attempt=lambda: explain_report.Attempt("allowed"),
         session_policy=(json.dumps(S3_ONLY), ()),
     )
     found = report.to_dict()
@@ -247,7 +247,7 @@ def test_a_refusal_whose_message_names_an_scp_blames_the_scp() -> None:
     message = ("User: arn:aws:iam::111111111111:user/alice is not authorized to perform: "
                "sts:AssumeRole on resource: arn:aws:iam::111111111111:role/Local with an "
                "explicit deny in a service control policy")
-    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain.Attempt("denied", message))
+    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain_report.Attempt("denied", message))
     assert report.evaluation == "allow" and not report.allowed
     assert report.failing_side == "scp" and report.decision == "explicit-deny"
     assert "aws-names-side" in [c.code for c in report.causes]

@@ -19,7 +19,8 @@ from assume.commands.shared import build_request, make_provider, session_options
 from assume.errors import InputError
 
 if TYPE_CHECKING:
-    from assume.explain import ChainReport, HopReport, OfflineReport, SideReport
+    from assume.explain import OfflineReport
+    from assume.explain_report import ChainReport, HopReport, SideReport
     from assume.policy_templates import AssumeRolePolicies
     from assume.session_limits import SessionLength
 
@@ -188,7 +189,7 @@ def render_chain(report: ChainReport) -> Report:
 
 def render_offline(report: OfflineReport, sources: dict[str, str]) -> Report:
     """The human report of an offline decision; ``sources`` names each side's files."""
-    from assume.explain import SideReport
+    from assume.explain_report import SideReport
 
     found = report.decision
     out = Report()
