@@ -154,7 +154,7 @@ def test_the_human_report_lists_every_given_side_and_the_session_length(
                          "--scp", files("root.json", ALLOW_ALL))
     assert code == 1 and err == ""
     assert "boundary  implicit-deny" in out and "scp       allow" in out
-    assert "session   asked 3600s" in out
+    assert "duration  asked 3600s" in out
     assert "DENIED (implicit-deny): the caller's permissions boundary fails" in out
 
 
@@ -251,6 +251,8 @@ def test_a_refusal_whose_message_names_an_scp_blames_the_scp() -> None:
     assert report.evaluation == "allow" and not report.allowed
     assert report.failing_side == "scp" and report.decision == "explicit-deny"
     assert "aws-names-side" in [c.code for c in report.causes]
+    scp = report.to_dict()["scp"]
+    assert scp["decision"] == "explicit-deny" and scp["read_with"] == "AWS's AccessDenied message"
     assert named_side("Access denied") is None
 
 

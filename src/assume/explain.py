@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -209,7 +209,10 @@ def organization_checks(kind: str, account: str, context: RequestContext) -> tup
         f"administrator) for the {kind.upper()}s on the root, on each OU above account "
         f"{account} and on the account itself: aws organizations list-policies-for-target "
         f"--target-id {account} --filter {policy_type} (and the same for each parent)",
-        f"every level must allow {actions} on {context.resource}, and none may deny it",
+        f"every level must allow {actions} on {context.resource}, and none may deny it"
+        if kind == "scp" else
+        f"no RCP may deny {actions} on {context.resource} (RCPFullAWSAccess, attached at every "
+        "level, allows the rest)",
     )
 
 
@@ -346,6 +349,17 @@ SIDE_HINTS = {
 }
 
 
+def _as_named(side: SideReport, decision: str) -> SideReport:
+    """A side AWS's AccessDenied message names: its decision, where it could not be read."""
+    if side.decision != UNKNOWN:
+        return side
+    verdict: Verdict = EXPLICIT_DENY if decision == EXPLICIT_DENY else IMPLICIT_DENY
+    return replace(
+        side, decision=verdict, read_with="AWS's AccessDenied message",
+        explanation=f"{side.explanation} AWS's AccessDenied message names it ({verdict}).",
+    )
+
+
 def _role_spec(hop: Hop, caller: Caller) -> RoleSpec:
     if hop.is_bare_name:
         partition = caller.principal.partition or "aws"
@@ -437,7 +451,7 @@ def explain_hop(
         notes.append(f"The policies read could not be evaluated: {exc}.")
     trust_side = _side("trust", role.trust, found, trust_checks(context, hop, role.spec))
     identity_side = _side("identity", identity, found, identity_checks(context, caller.iam_arn))
-    guardrails = (
+    guardrails: tuple[SideReport, ...] = (
         _side("boundary", boundary, found, boundary_checks(context, caller),
               "The caller has no permissions boundary (iam:GetUser / iam:GetRole)."),
         _side("session_policy", session, found,
@@ -483,6 +497,11 @@ def explain_hop(
                 f"{SIDE_HINTS[named.side]}",
                 named.side,
             ))
+            trust_side, identity_side, *rest = (
+                _as_named(side, named.decision) if side.side == named.side else side
+                for side in (trust_side, identity_side, *guardrails)
+            )
+            guardrails = tuple(rest)
         else:
             failing, cause = _refusal_cause(trust_side, identity_side)
             causes.append(cause)

@@ -42,6 +42,7 @@ SIDE_NAMES = {
     "scp": "a service control policy of the caller's account fails",
     "rcp": "a resource control policy of the role's account fails",
 }
+SIDE_ROWS = {"session_policy": "session"}  # row labels are at most Report.LABEL characters
 OFFLINE_OPTIONS = (
     "--trust-policy, --identity-policy, --boundary, --session-policy, --scp, --rcp, "
     "--principal, --role, --context"
@@ -99,13 +100,14 @@ def _verdict(decision: str) -> Piece:
 
 
 def _side_lines(out: Report, side: SideReport, where: str | None = None) -> None:
+    label = SIDE_ROWS.get(side.side, side.side)
     if side.decision == "not-applicable":
-        out.row(side.side.replace("_", " "), _verdict(side.decision), f"  {side.explanation}")
+        out.row(label, _verdict(side.decision), f"  {side.explanation}")
         return
     if where is None:
         where = f"read with {side.read_with}" if side.read_with else "could not be read"
     needed = "" if side.required is not False else ", not needed"
-    out.row(side.side.replace("_", " "), _verdict(side.decision), f"  ({where}{needed})")
+    out.row(label, _verdict(side.decision), f"  ({where}{needed})")
     out.row("", side.explanation)
     if side.deciding:
         out.row("", f"deciding: {', '.join(side.deciding)}")
@@ -164,7 +166,7 @@ def _hop_lines(out: Report, hop: HopReport, total: int) -> None:
 
 def _session_lines(out: Report, length: SessionLength) -> None:
     binding = length.binding
-    out.row("session", f"asked {length.requested}s, at most {length.maximum}s "
+    out.row("duration", f"asked {length.requested}s, at most {length.maximum}s "
             f"(bound by {binding.source}); console at most {length.console_max}s")
     out.row("", length.advice)
 
