@@ -1,7 +1,7 @@
 """assume.iam against an independent simulator, ``@cloud-copilot/iam-simulate`` (Strict mode).
 
-About 1,100 generated AssumeRole requests (tests/iam_cases.py) go to both. Every disagreement
-must be either a known simulator error or one of assume's documented choices, each matched
+About 1,100 generated AssumeRole requests (tests/support/iam_cases.py) go to both. Every
+disagreement must be either a known simulator error or one of assume's documented choices, each matched
 case by case by a predicate that names the feature and the direction of the difference, with
 the documentation sentence behind it. Anything else fails the test. The agreement rate and
 the excluded classes are printed.
@@ -21,9 +21,8 @@ import pytest
 from assume.iam.assume_role import decide_assume_role
 from assume.iam.context import ASSUME_ROLE
 from assume.iam.verdict import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY
-from tests import iam_cases
-from tests.iam_cases import Case
-from tests.support import iam_simulate
+from tests.support import iam_cases, iam_simulate
+from tests.support.iam_cases import Case
 
 pytestmark = pytest.mark.skipif(
     not iam_simulate.available(),
