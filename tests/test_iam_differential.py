@@ -1,10 +1,10 @@
 """assume.iam against an independent simulator, ``@cloud-copilot/iam-simulate`` (Strict mode).
 
 About 1,100 generated AssumeRole requests (tests/support/iam_cases.py) go to both. Every
-disagreement must be either a known simulator error or one of assume's documented choices, each matched
-case by case by a predicate that names the feature and the direction of the difference, with
-the documentation sentence behind it. Anything else fails the test. The agreement rate and
-the excluded classes are printed.
+disagreement must be either a known simulator error or one of assume's documented choices,
+each matched case by case by a predicate that names the feature and the direction of the
+difference, with the documentation sentence behind it. Anything else fails the test. The
+agreement rate and the excluded classes are printed.
 
 Runs where Node is: needs Debian's ``nodejs`` and ``npm``; the package is installed once,
 pinned, into a cache folder (tests/support/iam_simulate.py).
