@@ -115,6 +115,15 @@ DOCUMENTED_CHOICES = (
         and ours == EXPLICIT_DENY,
     ),
     Known(
+        "user-and-role-names-in-a-principal-ignore-case",
+        'IAM API "CreateRole"/"CreateUser": names "are not distinguished by case"; IAM UG "AWS '
+        'JSON policy elements: Principal": a role ARN in a trust policy "transforms to the '
+        "role's unique principal ID when you save the policy\"",
+        lambda c, ours, theirs: _has(c, "trust-principal-user-case",
+                                     "trust-principal-role-of-session-case")
+        and ours == ALLOW and theirs == IMPLICIT_DENY,
+    ),
+    Known(
         "one-request-one-context",
         'IAM UG "Policy evaluation logic": AWS "assembles the request information into a request '
         'context"; TagSession and SetSourceIdentity are authorised within the AssumeRole call, '

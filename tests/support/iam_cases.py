@@ -58,6 +58,13 @@ def trust_principals(caller: str) -> dict[str, Any]:
     }
     if role:
         forms["principal-role-of-session"] = {"AWS": role}
+        prefix, name = role.rsplit("/", 1)
+        forms["principal-role-of-session-case"] = {"AWS": f"{prefix}/{name.upper()}"}
+    if caller.startswith("arn:aws:iam::") and ":user/" in caller:
+        path, name = caller.rsplit("/", 1)
+        forms["principal-user-case"] = {"AWS": f"{path}/{name.upper()}"}
+    if not caller.startswith("arn:"):
+        forms["principal-service-case"] = {"Service": caller.upper()}
     return forms
 
 
