@@ -255,9 +255,8 @@ def _side(
     required: bool | None = True if name == "trust" else None
     if name != "trust" and side is not None:
         required = side.required
-    return SideReport(
-        name, UNKNOWN, required, None, f"Could not be read: {evidence.problem}.", must_check=checks
-    )
+    why = f"Could not be read: {evidence.problem}." if evidence.problem else "Not evaluated."
+    return SideReport(name, UNKNOWN, required, None, why, must_check=checks)
 
 
 def organization_side(kind: SideName, who: ParsedPrincipal, account: str | None,
