@@ -259,3 +259,63 @@ def test_user_and_role_names_in_a_principal_ignore_case_service_names_do_not() -
         IMPLICIT_DENY
     )
     assert evaluate_policy(trust({"Service": "ec2.amazonaws.com"}), service).decision == ALLOW
+
+
+# --------------------------------------------------------------------------- policy types
+
+S3_ONLY = doc({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+ROLE_GRANT = (
+    'IAM UG "Policy evaluation logic": "Resource-based policies that grant permissions to an IAM '
+    'role ARN are limited by an implicit deny in a permissions boundary or session policy."'
+)
+USER_GRANT = (
+    'IAM UG "Policy evaluation logic": "Within the same account, resource-based policies that '
+    "grant permissions to an IAM user ARN (that is not a federated user session) are not "
+    'limited by an implicit deny in an identity-based policy or permissions boundary."'
+)
+
+
+def _trust(principal: Any) -> dict[str, Any]:
+    return doc({"Sid": "T", "Effect": "Allow", "Principal": principal, "Action": ASSUME_ROLE})
+
+
+def test_a_same_account_grant_to_the_user_is_not_limited_by_its_boundary() -> None:
+    """USER_GRANT."""
+    found = decide_assume_role(_trust({"AWS": ALICE}), None, ctx(), boundary=S3_ONLY)
+    assert found.decision == ALLOW
+    assert found.boundary is not None and found.boundary.decision == IMPLICIT_DENY
+    assert found.boundary.required is False
+
+
+def test_a_grant_to_the_role_arn_is_limited_by_the_sessions_boundary() -> None:
+    """ROLE_GRANT: the identity policies are not needed, the boundary is."""
+    role = f"arn:aws:iam::{A}:role/Deployer"
+    found = decide_assume_role(_trust({"AWS": role}), None, ctx(SESSION), boundary=S3_ONLY)
+    assert found.decision == IMPLICIT_DENY and found.failing_sides == ("boundary",)
+    assert found.identity.required is False
+    assert "permissions-boundary" in [c.code for c in found.causes]
+
+
+def test_across_accounts_every_caller_side_must_allow() -> None:
+    """IAM UG "Cross-account policy evaluation logic" with "Permissions boundaries for IAM
+    entities": the boundary limits what the identity policies grant."""
+    identity = doc({"Effect": "Allow", "Action": ASSUME_ROLE, "Resource": "*"})
+    found = decide_assume_role(_trust({"AWS": ALICE}), {"id": identity}, ctx(ALICE, ROLE_B),
+                               boundary=S3_ONLY)
+    assert found.decision == IMPLICIT_DENY and found.failing_sides == ("boundary",)
+    sides = {side.side: side.decision for side in found.sides}
+    assert sides == {"trust": ALLOW, "identity": ALLOW, "boundary": IMPLICIT_DENY}
+
+
+def test_scps_do_not_apply_to_a_service_and_rcps_do() -> None:
+    """"SCPs affect only IAM users and roles that are managed by accounts that are part of the
+    organization" (AWS Organizations "Service control policies"); an RCP applies to requests
+    for the resources of its account (IAM UG "Policy evaluation logic")."""
+    deny = doc({"Effect": "Deny", "Action": "sts:*", "Resource": "*"})
+    rcp = doc({"Effect": "Deny", "Principal": "*", "Action": "sts:*", "Resource": "*"})
+    trust = _trust({"Service": "ec2.amazonaws.com"})
+    service = ctx("ec2.amazonaws.com")
+    found = decide_assume_role(trust, None, service, scps=[deny])
+    assert found.decision == ALLOW and found.scp is not None
+    assert found.scp.decision == "not-applicable"
+    assert decide_assume_role(trust, None, service, rcps=[rcp]).decision == EXPLICIT_DENY
