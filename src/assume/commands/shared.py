@@ -11,6 +11,7 @@ import click
 from assume.completion import complete_profiles, complete_targets
 from assume.config import Request, resolve
 from assume.models import Credentials, Plan
+from assume.output import printable
 
 
 def session_options(func: Any) -> Any:
@@ -76,6 +77,6 @@ def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     """Resolve the targets and get credentials for the last hop."""
     plan = resolve(build_request(params))
     for note in plan.notes:
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
     credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
     return plan, credentials
