@@ -16,6 +16,7 @@ import click
 
 from assume.completion import complete_profiles, complete_targets
 from assume.errors import InputError
+from assume.output import printable
 
 
 def assume_command_line() -> list[str]:
@@ -102,11 +103,12 @@ def configure_command(
 
     aws_config_writer.check_profile_name(name)
     path = config_path()
+    where = printable(str(path))  # AWS_CONFIG_FILE may hold anything
     if remove:
         if targets or source_profile:
             raise InputError("--remove takes no TARGET or --source-profile.")
         aws_config_writer.remove_profile(path, name, force=force)
-        click.echo(f"Removed profile '{name}' from {path}.", err=True)
+        click.echo(f"Removed profile '{name}' from {where}.", err=True)
         return
     if not targets:
         raise InputError("No TARGET given.", "Usage: assume configure TARGET... --profile NAME")
@@ -116,9 +118,9 @@ def configure_command(
         path, name, {"credential_process": command}, force=force
     )
     if change is aws_config_writer.Change.UNCHANGED:
-        click.echo(f"Profile '{name}' in {path} is up to date.", err=True)
+        click.echo(f"Profile '{name}' in {where} is up to date.", err=True)
         return
-    click.echo(f"{change.value.capitalize()} profile '{name}' in {path}:", err=True)
+    click.echo(f"{change.value.capitalize()} profile '{name}' in {where}:", err=True)
     click.echo(f"  credential_process = {command}", err=True)
     click.echo(f"Try: aws sts get-caller-identity --profile {name}", err=True)
 
