@@ -9,7 +9,6 @@ literally (see `dotenv_value`).
 from __future__ import annotations
 
 import json
-import string
 from collections.abc import Callable
 
 from assume.errors import InputError
@@ -75,7 +74,7 @@ def quote_powershell(value: str) -> str:
 
 
 # The characters of access keys, secrets, tokens (base64), ISO times and region names.
-_DOTENV_SAFE = frozenset(string.ascii_letters + string.digits + "+/=_.:-")
+_DOTENV_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.:-")
 
 
 def dotenv_value(name: str, value: str) -> str:
