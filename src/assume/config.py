@@ -398,7 +398,7 @@ def _bare_name_typos(config: AwsConfig, targets: tuple[str, ...]) -> list[tuple[
 
 
 def _typo_hint(target: str, profile: str, where: str) -> str:
-    return (f"no profile '{shown(target)}'; using it as a role name in {where}; "
+    return (f"no profile '{shown(target)}'; using it as a role name in {shown(where)}; "
             f"did you mean '{shown(profile)}'?")
 
 
