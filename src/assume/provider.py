@@ -12,6 +12,7 @@ from assume.cache import CredentialCache, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
+from assume.output import printable
 
 
 class _LazyLog:
@@ -56,7 +57,7 @@ def _default_locker(key: str) -> AbstractContextManager[None]:
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(f"warning: {printable(message)}\n")
 
 
 def _no_prompt(serial: str, reason: str) -> str:

@@ -17,6 +17,7 @@ import click
 
 from assume.commands.shared import build_request, make_provider, session_options
 from assume.errors import InputError
+from assume.output import printable
 
 if TYPE_CHECKING:
     from assume.explain import OfflineReport
@@ -74,7 +75,7 @@ class Report:
             self._print_rich()
             return
         for label, pieces in self.entries:
-            text = "".join(p if isinstance(p, str) else p[0] for p in pieces)
+            text = printable("".join(p if isinstance(p, str) else p[0] for p in pieces))
             sys.stdout.write((text if label is None else f"  {label:<{self.LABEL}}{text}") + "\n")
 
     def _print_rich(self) -> None:
@@ -84,7 +85,8 @@ class Report:
 
         console = Console(highlight=False)
         for label, pieces in self.entries:
-            text = Text.assemble(*pieces)
+            text = Text.assemble(*(printable(p) if isinstance(p, str) else (printable(p[0]), p[1])
+                                   for p in pieces))
             if label is None:
                 console.print(text, soft_wrap=True)
                 continue
@@ -406,7 +408,7 @@ def explain_command(
 
     plan = resolve(build_request(params))
     for note in plan.notes:
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
     report = explain_chain(plan, make_provider(params, plan), refresh=params["refresh"])
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))

@@ -11,6 +11,7 @@ import click
 from assume.completion import complete_profiles, complete_targets
 from assume.config import Request, resolve
 from assume.models import Credentials, Plan
+from assume.output import printable
 
 
 def session_options(func: Any) -> Any:
@@ -84,12 +85,12 @@ def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
 
     plan = resolve(build_request(params))
     for note in plan.notes:
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
     try:
         credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
     except AssumeError as exc:
         raise exc.with_hints(plan.hints) from None
     if plan.hints and sys.stderr.isatty():
         for hint in plan.hints:
-            click.echo(f"note: {hint}", err=True)
+            click.echo(printable(f"note: {hint}"), err=True)
     return plan, credentials
