@@ -4,13 +4,17 @@ them, so imports point one way."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assume.completion import complete_profiles, complete_targets
 from assume.config import Request, resolve
+from assume.errors import AssumeError
 from assume.models import Credentials, Plan
+
+if TYPE_CHECKING:
+    from assume.server import CredentialsServer
 
 
 def session_options(func: Any) -> Any:
@@ -60,6 +64,12 @@ def build_request(params: dict[str, Any]) -> Request:
     )
 
 
+def mfa_processes(plan: Plan) -> dict[str, str]:
+    """The `mfa_process` command of each MFA device the chain uses."""
+    return {hop.mfa_serial: hop.mfa_process for hop in plan.hops
+            if hop.mfa_serial and hop.mfa_process}
+
+
 def make_provider(params: dict[str, Any], plan: Plan) -> Any:
     """A Provider over the keyring (or no cache) that asks for MFA codes as configured."""
     from assume.cache import KeyringCache, NullCache
@@ -67,15 +77,43 @@ def make_provider(params: dict[str, Any], plan: Plan) -> Any:
     from assume.provider import Provider
 
     cache = NullCache() if params["no_cache"] else KeyringCache()
-    processes = {hop.mfa_serial: hop.mfa_process for hop in plan.hops
-                 if hop.mfa_serial and hop.mfa_process}
-    return Provider(cache, prompter=MfaPrompter(params["mfa_token"], processes))
+    return Provider(cache, prompter=MfaPrompter(params["mfa_token"], mfa_processes(plan)))
+
+
+def _plan(params: dict[str, Any]) -> Plan:
+    plan = resolve(build_request(params))
+    for note in plan.notes:
+        click.echo(note, err=True)
+    return plan
 
 
 def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     """Resolve the targets and get credentials for the last hop."""
-    plan = resolve(build_request(params))
-    for note in plan.notes:
-        click.echo(note, err=True)
+    plan = _plan(params)
     credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
     return plan, credentials
+
+
+def start_endpoint(params: dict[str, Any], port: int = 0) -> tuple[Plan, CredentialsServer]:
+    """The credentials endpoint for the chain, serving. Its port is taken first and its first
+    session obtained here, so that errors and MFA prompts come up front, on the terminal;
+    after that it never prompts."""
+    from assume.prompt import MfaPrompter
+    from assume.server import CredentialsServer, MemoryFirstCache, SessionSource
+
+    plan = _plan(params)
+    provider = make_provider(params, plan)
+    provider.cache = MemoryFirstCache(provider.cache, provider.clock, provider.warn)
+    source = SessionSource(provider, plan)
+    try:
+        server = CredentialsServer(source, port)
+    except OSError as exc:
+        raise AssumeError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.",
+                          "Choose another --port, or leave it out for a free one.") from None
+    try:
+        source.hold(provider.get(plan, refresh=params["refresh"]))
+    except BaseException:
+        server.server_close()
+        raise
+    provider.prompter = MfaPrompter(None, mfa_processes(plan), terminal=False)
+    return plan, server.start()
