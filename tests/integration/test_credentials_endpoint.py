@@ -241,6 +241,20 @@ def test_a_refresh_that_sts_refuses_reaches_boto3_as_an_error_naming_access_deni
     assert code == 0
 
 
+@pytest.mark.usefixtures("no_keyring")
+def test_a_default_profile_with_keys_is_named_in_one_warning(
+    world: aws_world.World, home: Path
+) -> None:
+    """botocore reads the default profile's keys before it asks a container endpoint."""
+    with (home / ".aws" / "credentials").open("a") as credentials:
+        credentials.write("\n[default]\naws_access_key_id = AKIADEFAULTDEFAULT00\n"
+                          "aws_secret_access_key = default\n")
+    result = run_assume("exec", "--server", "Role-A", "--", sys.executable, "-c", "")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("warning:") == 1
+    assert "default AWS profile sets aws_access_key_id" in result.stderr
+
+
 # --- exit codes and signals -----------------------------------------------------------------
 
 

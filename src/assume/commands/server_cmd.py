@@ -17,6 +17,9 @@ import click
 from assume.commands.shared import session_options, start_endpoint
 
 ENDPOINT_FORMATS = ("sh", "fish", "powershell", "dotenv", "json")
+# What botocore reads from the default profile before it asks a container endpoint.
+PROFILE_CREDENTIALS = ("aws_access_key_id", "role_arn", "credential_process", "sso_session",
+                       "sso_start_url", "web_identity_token_file", "login_session")
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
                      if hasattr(signal, name))
 
@@ -33,6 +36,19 @@ def render_variables(values: dict[str, str], fmt: str) -> str:
     return SHELL_RENDERERS[fmt](values, unset)
 
 
+def warn_if_the_default_profile_wins() -> None:
+    """One line when the default profile holds credentials: with AWS_PROFILE gone, SDKs take
+    those before they ask the endpoint."""
+    from assume.config import AwsConfig
+
+    default = AwsConfig.load().profiles.get("default", {})
+    found = next((name for name in PROFILE_CREDENTIALS if name in default), None)
+    if found:
+        click.echo(f"warning: the default AWS profile sets {found}; SDKs use it before the "
+                   "endpoint. Move it to a named profile to use the endpoint's credentials.",
+                   err=True)
+
+
 def exec_with_endpoint(params: dict[str, Any], command: list[str]) -> int:
     """Run COMMAND against the endpoint; the endpoint stops when COMMAND exits."""
     from assume.child import run_supervised
@@ -41,6 +57,7 @@ def exec_with_endpoint(params: dict[str, Any], command: list[str]) -> int:
     from assume.shell import child_environment
 
     plan, server = start_endpoint(params)
+    warn_if_the_default_profile_wins()
     try:
         region = dict.fromkeys(REGION_VARIABLES, plan.region) if plan.region else {}
         env = child_environment({**server.variables(), **region}, remove=SHADOWING_VARIABLES)
@@ -87,6 +104,7 @@ def serve_command(port: int | None, fmt: str | None, **params: Any) -> None:
 
     fmt = fmt or detect_format()
     _, server = start_endpoint(params, port or 0)
+    warn_if_the_default_profile_wins()
     try:
         with _stop_signals() as stop:  # before printing: a reader may signal at once
             click.echo(render_variables(server.variables(), fmt), nl=False)
