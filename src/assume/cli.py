@@ -17,7 +17,7 @@ from assume import __version__
 from assume.commands.shared import build_request, make_provider, obtain, session_options
 from assume.commands_names import SUBCOMMANDS
 from assume.config import resolve
-from assume.errors import AssumeError, InputError
+from assume.errors import AssumeError, InputError, one_line
 from assume.formats import FORMATS, environment, render, render_unset
 
 if TYPE_CHECKING:
@@ -211,10 +211,6 @@ def _configure_logging(debug: bool) -> None:
     logger.setLevel(logging.DEBUG)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map every error to one line on stderr and an exit code."""
     from assume import command_registry
@@ -231,12 +227,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except click.ClickException as exc:
         hint = " See assume --help." if isinstance(exc, click.UsageError) else ""
-        click.echo(f"error: {_one_line(exc.format_message())}{hint}", err=True)
+        click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
         sys.exit(exc.exit_code)
     except AssumeError as exc:
         if debug:
             logging.getLogger("assume").debug("error", exc_info=True)
-        click.echo(f"error: {_one_line(str(exc))}", err=True)
+        click.echo(f"error: {one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("error: interrupted.", err=True)
@@ -245,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         click.echo(
-            f"error: unexpected {type(exc).__name__}: {_one_line(str(exc))} "
+            f"error: unexpected {type(exc).__name__}: {one_line(str(exc))} "
             "(run with --debug for details)",
             err=True,
         )

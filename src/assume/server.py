@@ -26,7 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from assume.cache import CredentialCache, NullCache
-from assume.errors import AccessDeniedError, AssumeError, CacheUnavailableError, MfaError
+from assume.errors import (
+    AccessDeniedError,
+    AssumeError,
+    CacheUnavailableError,
+    MfaError,
+    one_line,
+)
 from assume.freshness import is_fresh
 from assume.models import Credentials, Plan
 
@@ -143,7 +149,7 @@ class SessionSource:
                                        "clock.", "Check the system clock.")
             except AssumeError as exc:
                 self._failure, self._failed_at = exc, now
-                self._report(f"error: refreshing {self._label()} failed: {_one_line(str(exc))}")
+                self._report(f"error: refreshing {self._label()} failed: {one_line(str(exc))}")
                 raise
             self._failure = None
             self._held, self._held_since = fresh, now
@@ -169,10 +175,6 @@ def _report_to_stderr(line: str) -> None:
     sys.stderr.flush()
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def container_document(credentials: Credentials) -> dict[str, str]:
     """The JSON the SDKs' container provider reads; `AccountId` when the session knows it."""
     document = {
@@ -190,13 +192,14 @@ def container_document(credentials: Credentials) -> dict[str, str]:
 def error_document(exc: AssumeError) -> tuple[int, dict[str, str]]:
     """Status and body for a failed refresh.
 
-    A 4xx, because the JS SDK v3 attaches `Code` and `Message` only to 4xx answers (the Go SDK
-    reads them case-insensitively, botocore shows the whole body); and not 401/403, which mean
-    a bad token here.
+    botocore and the AWS CLI show the whole body whatever the status. A 4xx, because the JS SDK
+    v3's `fromHttp` attaches `Code` and `Message` only to a 4xx, and the Go SDK (which reads
+    them too) does not retry one: asking again at once cannot help. Not 401/403, which mean a
+    bad token here.
     """
     code = ("AccessDenied" if isinstance(exc, AccessDeniedError)
             else "MfaRequired" if isinstance(exc, MfaError) else "CredentialsUnavailable")
-    return 400, {"Code": code, "Message": _one_line(str(exc))}
+    return 400, {"Code": code, "Message": one_line(str(exc))}
 
 
 def host_is_loopback(host: str | None, port: int) -> bool:
@@ -219,6 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: CredentialsServer
     server_version = "assume"
     sys_version = ""
+    timeout = 10  # seconds a client may take to send its request
 
     def do_GET(self) -> None:
         status = self._refusal()
