@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from tests.conftest import ROOT, run_assume
@@ -297,6 +298,40 @@ def test_a_signal_to_assume_reaches_the_child_and_the_endpoint_stops_with_it(
     assert got == name
     with pytest.raises(OSError):  # the endpoint is gone with the child
         __import__("urllib.request").request.urlopen(url, timeout=5)
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_the_mfa_prompt_comes_up_front_on_the_terminal_and_one_ctrl_c_reaches_the_child_once(
+    long_hub: aws_world.World, server: StsServer
+) -> None:
+    """In a terminal, Ctrl-C signals assume and the child alike: assume passes nothing on."""
+    child = (
+        "import signal, sys, time\n"
+        "got = []\n"
+        "signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))\n"
+        "print('child ready', flush=True)\n"
+        "while not got: time.sleep(0.05)\n"
+        "time.sleep(1)\n"
+        "print('SIGINTs:', len(got), flush=True)\n"
+        "sys.exit(41)\n"
+    )
+    terminal = pexpect.spawn(
+        sys.executable, ["-m", "assume", "exec", "--server", "mfa-a", "--no-cache", "--",
+                         sys.executable, "-c", child],
+        env={**os.environ}, encoding="utf-8", timeout=60,
+    )
+    terminal.expect("MFA code for " + SERIAL)
+    assert server.calls() == {}  # the child has not started: it waits for the code
+    terminal.sendline("123456")
+    terminal.expect("child ready")
+    assert server.calls() == {"GetSessionToken": 1, "AssumeRole": 1}
+    terminal.sendintr()
+    terminal.expect(r"SIGINTs: (\d+)")
+    count = terminal.match.group(1)
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert count == "1"
+    assert terminal.exitstatus == 41
 
 
 @pytest.mark.usefixtures("no_keyring")
