@@ -268,6 +268,15 @@ def test_exec_server_exits_with_the_childs_code(world: aws_world.World, code: in
 
 
 @pytest.mark.usefixtures("no_keyring")
+def test_exec_server_with_a_missing_command_exits_127_with_one_line(
+    world: aws_world.World,
+) -> None:
+    result = run_assume("exec", "--server", "Role-A", "--", "no-such-command-anywhere")
+    assert result.returncode == 127 and result.stdout == ""
+    assert result.stderr == "error: Command not found: no-such-command-anywhere.\n"
+
+
+@pytest.mark.usefixtures("no_keyring")
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP", "SIGINT"])
 def test_a_signal_to_assume_reaches_the_child_and_the_endpoint_stops_with_it(
     world: aws_world.World, tmp_path: Path, name: str
