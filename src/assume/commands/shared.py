@@ -87,10 +87,25 @@ def _plan(params: dict[str, Any]) -> Plan:
     return plan
 
 
+def _first_credentials(provider: Any, plan: Plan, params: dict[str, Any]) -> Credentials:
+    """The last hop's credentials. The plan's hints (a TARGET that looks like a mistyped
+    profile) go with any error, and to stderr on success when a person is watching it."""
+    import sys
+
+    try:
+        credentials: Credentials = provider.get(plan, refresh=params["refresh"])
+    except AssumeError as exc:
+        raise exc.with_hints(plan.hints) from None
+    if plan.hints and sys.stderr.isatty():
+        for hint in plan.hints:
+            click.echo(f"note: {hint}", err=True)
+    return credentials
+
+
 def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
     """Resolve the targets and get credentials for the last hop."""
     plan = _plan(params)
-    credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
+    credentials = _first_credentials(make_provider(params, plan), plan, params)
     return plan, credentials
 
 
@@ -111,7 +126,7 @@ def start_endpoint(params: dict[str, Any], port: int = 0) -> tuple[Plan, Credent
         raise AssumeError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.",
                           "Choose another --port, or leave it out for a free one.") from None
     try:
-        source.hold(provider.get(plan, refresh=params["refresh"]))
+        source.hold(_first_credentials(provider, plan, params))
     except BaseException:
         server.server_close()
         raise
