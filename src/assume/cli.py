@@ -179,21 +179,29 @@ class ExecCommand(click.Command):
 
 @cli.command("exec", cls=ExecCommand)
 @session_options
+@click.option("--server", is_flag=True,
+              help="Give COMMAND a local credentials endpoint that keeps refreshing, "
+                   "instead of fixed keys (for work that outlives a session).")
 @debug_option
 @click.pass_context
-def exec_command(ctx: click.Context, /, **params: Any) -> None:
+def exec_command(ctx: click.Context, /, server: bool, **params: Any) -> None:
     """Run COMMAND with TARGET's credentials; exit with its exit code.
 
     \b
     Examples:
       assume exec Role-A -- aws sts get-caller-identity
       assume exec hub 222222222222:Deploy -- terraform apply
+      assume exec --server hub Deploy -- terraform apply   # runs past the 1-hour cap
     """
     from assume.shell import run
 
     command = ctx.meta["exec_command"]
     if not command:
         raise InputError("No command given.", "Usage: assume exec TARGET... -- COMMAND [ARGS...]")
+    if server:
+        from assume.commands.server_cmd import exec_with_endpoint
+
+        sys.exit(exec_with_endpoint(params, command))
     plan, credentials = obtain(params)
     sys.exit(run(command, environment(credentials, plan.region)))
 
