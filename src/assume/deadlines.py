@@ -35,12 +35,12 @@ class DeadlineExceeded(Exception):
 
 
 def seconds_from_env(name: str, default: float) -> float:
-    """A positive number of seconds from the environment, else `default`."""
+    """A finite, non-negative number of seconds from the environment, else `default`."""
     try:
         value = float(os.environ.get(name, ""))
     except ValueError:
         return default
-    return value if 0 < value < float("inf") else default
+    return value if 0 <= value < float("inf") else default
 
 
 def keyring_timeout() -> float:
