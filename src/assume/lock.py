@@ -38,10 +38,7 @@ def _warn_once(exc: OSError) -> None:
     global _warned
     if not _warned:
         _warned = True
-        sys.stderr.write(
-            f"warning: cannot make a lock file ({exc.strerror or exc}: {exc.filename}); "
-            "refreshing without single flight.\n"
-        )
+        sys.stderr.write(f"warning: no lock file can be made ({exc}); refreshing without one.\n")
 
 
 def _acquire(key: str, wait: float) -> tuple[Any, Path] | None:
@@ -51,13 +48,13 @@ def _acquire(key: str, wait: float) -> tuple[Any, Path] | None:
     """
     from filelock import FileLock, Timeout
 
-    from assume.paths import lock_dirs
+    from assume.paths import LOCK_DIRS
 
     problem: OSError = PermissionError("no lock folder")
-    for folder in lock_dirs():
-        path = folder / f"{key}.lock"
-        lock = FileLock(str(path), timeout=wait)
+    for make in LOCK_DIRS:
         try:
+            path = make() / f"{key}.lock"
+            lock = FileLock(str(path), timeout=wait)
             lock.acquire()
         except Timeout:  # a TimeoutError, so an OSError too: not a folder problem
             raise
@@ -140,12 +137,12 @@ def wait_if_refreshing(key: str, mfa: bool = False) -> bool:
     """
     from filelock import FileLock, Timeout
 
-    from assume.paths import lock_dirs
+    from assume.paths import LOCK_DIRS
 
     _waiting_since.setdefault(key, time.time())
-    for folder in lock_dirs():
-        lock = FileLock(str(folder / f"{key}.lock"))
+    for make in LOCK_DIRS:
         try:
+            lock = FileLock(str(make() / f"{key}.lock"))
             lock.acquire(timeout=0)
         except Timeout:
             try:

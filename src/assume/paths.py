@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 APP_NAME = "assume"
@@ -44,13 +44,7 @@ def temp_lock_dir() -> Path:
     return _private_dir(_private_dir(folder) / "locks")
 
 
-def lock_dirs() -> Iterator[Path]:
-    """Folders lock files can go in, best first; one that cannot be made is skipped."""
-    for make in (lock_dir, temp_lock_dir):
-        try:
-            yield make()
-        except OSError:
-            continue
+LOCK_DIRS: tuple[Callable[[], Path], ...] = (lock_dir, temp_lock_dir)  # best first
 
 
 def state_file(name: str) -> Path:
