@@ -145,6 +145,10 @@ class KeyringCache:
         """One keyring operation (loading the backend included) within the keyring deadline."""
         from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
 
+        if self._backend is None:
+            from assume import keyring_backend
+
+            keyring_backend.warm_up()
         try:
             return call_with_deadline(
                 "the keyring", keyring_timeout(), lambda: getattr(self.backend, method)(*args)
