@@ -27,6 +27,8 @@ log = _LazyLog()
 
 Clock = Callable[[], datetime]
 Prompter = Callable[[str, str], str]
+
+
 class Locker(Protocol):
     """Single flight for one cache key; `mfa` says the holder may wait for a person."""
 
