@@ -46,6 +46,10 @@ class SourceCredentialsError(AssumeError):
     """No credentials to start the chain from."""
 
 
+class StsTimeoutError(AssumeError):
+    """STS did not answer within its deadline (see `deadlines`)."""
+
+
 class MfaError(AssumeError):
     """An MFA code was needed and could not be had."""
 

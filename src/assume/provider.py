@@ -28,7 +28,12 @@ log = _LazyLog()
 
 Clock = Callable[[], datetime]
 Prompter = Callable[[str, str], str]
-Locker = Callable[[str], AbstractContextManager[None]]
+
+
+class Locker(Protocol):
+    """Single flight for one cache key; `mfa` says the holder may wait for a person."""
+
+    def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
 
 
 class StsGateway(Protocol):
@@ -50,10 +55,10 @@ def _default_gateway() -> StsGateway:
     return BotoGateway()
 
 
-def _default_locker(key: str) -> AbstractContextManager[None]:
+def _default_locker(key: str, mfa: bool = False) -> AbstractContextManager[None]:
     from assume.lock import single_flight
 
-    return single_flight(key)
+    return single_flight(key, mfa=mfa)
 
 
 def _warn(message: str) -> None:
@@ -129,7 +134,8 @@ class Provider:
         self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
     ) -> Credentials:
         hop = plan.hops[index]
-        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key)
+        needs_code = bool(hop.mfa_serial)
+        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key, needs_code)
         with lock:
             if not force:
                 found = self._read(key)  # another process may have refreshed while we waited
