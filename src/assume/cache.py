@@ -145,10 +145,21 @@ class KeyringCache:
         return self._backend
 
     def _call(self, method: str, *args: str) -> Any:
+        """One keyring operation (loading the backend included) within the keyring deadline."""
+        from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
+
+        if self._backend is None:
+            from assume import keyring_backend
+
+            keyring_backend.warm_up()
         try:
-            return getattr(self.backend, method)(*args)
+            return call_with_deadline(
+                "the keyring", keyring_timeout(), lambda: getattr(self.backend, method)(*args)
+            )
         except CacheUnavailableError:
             raise
+        except DeadlineExceeded as exc:
+            raise CacheUnavailableError(str(exc)) from None
         except Exception as exc:
             if type(exc).__name__ == "PasswordDeleteError":
                 return None

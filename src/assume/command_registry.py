@@ -13,10 +13,12 @@ def register(group: click.Group) -> None:
         console_cmd,
         explain_cmd,
         info_cmd,
+        server_cmd,
         shell_cmd,
     )
 
-    modules = (cache_cmd, info_cmd, configure_cmd, shell_cmd, explain_cmd, console_cmd)
+    modules = (cache_cmd, info_cmd, configure_cmd, shell_cmd, explain_cmd, server_cmd,
+               console_cmd)
     for module in modules:
         for command in module.commands:
             if command.name not in group.commands:

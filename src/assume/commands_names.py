@@ -2,5 +2,5 @@
 
 SUBCOMMANDS = frozenset(
     {"exec", "cache", "whoami", "list", "explain", "policy", "configure", "shell-init",
-     "console"}
+     "serve", "console"}
 )

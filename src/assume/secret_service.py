@@ -10,6 +10,10 @@ well ask the Secret Service for the item itself, so encrypting the transfer adds
 It has keyring's `get_password` shape, so `cache.KeyringCache` reads through it unchanged.
 Anything unusual (no bus, no daemon, a locked item, an error reply) raises
 `SecretServiceUnavailable`, and the caller falls back to the full path and keyring proper.
+
+A stopped daemon must not hang the caller: each reply is awaited for the keyring deadline at
+most, jeepney gives the bus 1 s to authenticate, and `cache.KeyringCache` runs every read under
+the keyring deadline as well, which also covers `Hello` (jeepney gives it no timeout).
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ class SecretServiceReader:
     def _call(self, method: str, signature: str, *args: Any) -> Any:
         from jeepney import new_method_call
 
+        from assume.deadlines import keyring_timeout
+
         reply = self._connection.send_and_get_reply(
-            new_method_call(self._address, method, signature, args), timeout=5
+            new_method_call(self._address, method, signature, args), timeout=keyring_timeout()
         )
         return reply.body
 
@@ -46,7 +52,7 @@ class SecretServiceReader:
             from jeepney import DBusAddress
             from jeepney.io.blocking import open_dbus_connection
 
-            self._connection = open_dbus_connection(bus="SESSION")
+            self._connection = open_dbus_connection(bus="SESSION")  # 1 s to authenticate
             self._address = DBusAddress(
                 SERVICE_PATH, bus_name=BUS_NAME, interface=SERVICE_INTERFACE
             )

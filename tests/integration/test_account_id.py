@@ -71,6 +71,13 @@ def test_exec_gives_boto3_the_account_id_in_the_environment(world: aws_world.Wor
 
 
 @pytest.mark.usefixtures("no_keyring")
+def test_exec_server_endpoint_gives_boto3_the_account_id(world: aws_world.World) -> None:
+    result = run_assume("exec", "--server", "cross", "--", sys.executable, "-c", BOTO3_REPORT)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"account_id": OTHER, "env": None}
+
+
+@pytest.mark.usefixtures("no_keyring")
 def test_aws_cli_accepts_the_evaluated_shell_lines_with_aws_account_id(
     world: aws_world.World,
 ) -> None:
@@ -92,7 +99,7 @@ def test_json_and_dotenv_carry_the_account(world: aws_world.World) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccountId"] == OTHER
     dotenv = run_assume("Role-A", "--format", "dotenv")
-    assert f"AWS_ACCOUNT_ID='{aws_world.MAIN_ACCOUNT}'" in dotenv.stdout.splitlines()
+    assert f"AWS_ACCOUNT_ID={aws_world.MAIN_ACCOUNT}" in dotenv.stdout.splitlines()
 
 
 def test_fast_lane_prints_the_cached_account_id(
