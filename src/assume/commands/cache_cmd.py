@@ -6,12 +6,14 @@ import time
 
 import click
 
+from assume.cache import CredentialCache
+from assume.errors import AssumeError, CacheUnavailableError
 from assume.output import duration_text, table
 
 
 @click.group("cache")
 def cache_group() -> None:
-    """Show or clear the sessions cached in the OS keyring.
+    """Show or clear the cached sessions (OS keyring or kernel keyring: ASSUME_CACHE_BACKEND).
 
     \b
     Examples:
@@ -26,16 +28,20 @@ def cache_group() -> None:
 def cache_list(as_json: bool) -> None:
     """List cached sessions: role, source and time left. Never shows a secret.
 
+    The first line on stderr names the cache backend in use.
+
     \b
     Examples:
       assume cache list
       assume cache list --json | jq -r '.[].role'
     """
-    from assume.cache import KeyringCache
+    from assume.cache_backend import describe, select
 
+    cache = select()
+    click.echo(f"Cache backend: {describe(cache)}", err=True)
     now = time.time()
     rows = []
-    for entry in sorted(KeyringCache().entries().values(), key=lambda e: str(e.get("role"))):
+    for entry in sorted(_entries(cache).values(), key=lambda e: str(e.get("role"))):
         expires = entry.get("expires")
         left = float(expires) - now if isinstance(expires, (int, float)) else None
         rows.append([
@@ -59,17 +65,33 @@ def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
       assume cache clear arn:aws:iam::123456789012:role/Admin --profile alice
       assume cache clear
     """
-    from assume.cache import KeyringCache
+    from assume.cache_backend import select
     from assume.config import Request, resolve
 
-    cache = KeyringCache()
+    cache = select()
     if targets:
         keys = resolve(Request(targets=targets, profile=profile)).cache_keys()
     else:
-        keys = list(cache.entries())
+        keys = list(_entries(cache))
     for key in keys:
-        cache.delete(key)
+        _delete(cache, key)
     click.echo(f"Cleared {len(keys)} cached session(s).", err=True)
+
+
+def _entries(cache: CredentialCache) -> dict[str, dict[str, object]]:
+    """The cache's entries; an unusable store lists nothing, with one warning."""
+    try:
+        return cache.entries()
+    except CacheUnavailableError as exc:
+        click.echo(f"warning: cache unavailable ({exc}).", err=True)
+        return {}
+
+
+def _delete(cache: CredentialCache, key: str) -> None:
+    try:
+        cache.delete(key)
+    except CacheUnavailableError as exc:
+        raise AssumeError(f"Cannot clear the cache: {exc}.") from None
 
 
 commands: list[click.Command] = [cache_group]
