@@ -30,7 +30,9 @@ from tests.support.sts_server import StsServer
 
 pytestmark = pytest.mark.integration
 
-NO_DBUS = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+# The keyring library without a bus (`auto` would use the kernel keyring: test_kernel_cache).
+NO_DBUS = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent",
+           "ASSUME_CACHE_BACKEND": "keyring"}
 PARALLEL = 32
 KEYRING_PASSWORD = "pw"  # what scripts/test (and the private daemon below) unlocks with
 # With these set, gnome-keyring-daemon hands `--unlock` to the running daemon instead.
