@@ -201,3 +201,42 @@ def test_when_mfa_is_needed_one_line_and_nothing_changes(
     assert "error" not in sh.enter(), "no retry, no second line"
     assert sh.variables() == {**before, "expires": near}
     assert server.calls() == {"GetSessionToken": 1, "AssumeRole": 1}, "the first assume only"
+
+
+NO_PROCESS = {
+    "bash": """eval "$(assume shell-init bash)"
+assume Role-A && __assume_prompt_hook
+PATH=/nonexistent
+for i in 1 2 3 4 5 6 7 8 9 10; do __assume_prompt_hook; done
+echo "done=$?"
+""",
+    "zsh": """eval "$(assume shell-init zsh)"
+assume Role-A && __assume_prompt_hook
+PATH=/nonexistent
+for i in 1 2 3 4 5 6 7 8 9 10; do __assume_prompt_hook; done
+echo "done=$?"
+""",
+    "fish": """assume shell-init fish | source
+assume Role-A; and __assume_prompt_hook
+set PATH /nonexistent
+for i in 1 2 3 4 5 6 7 8 9 10; __assume_prompt_hook; end
+echo "done=$status"
+""",
+}
+SHELL_ARGS = {"bash": ["--norc", "--noprofile", "-c"], "zsh": ["-f", "-c"],
+              "fish": ["--no-config", "-c"]}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_far_from_expiry_the_hook_starts_no_process(
+    shell_env: dict[str, str], server: StsServer, shell: str
+) -> None:
+    """With PATH emptied, any program the hook tried to start would fail loudly."""
+    import subprocess
+
+    result = subprocess.run([shell, *SHELL_ARGS[shell], NO_PROCESS[shell]], env=shell_env,
+                            capture_output=True, text=True, timeout=120,
+                            stdin=subprocess.DEVNULL)
+    assert result.stderr == ""
+    assert result.stdout == "done=0\n"
+    assert assume_role_calls(server) == 1

@@ -228,15 +228,15 @@ function __assume_schedule --description 'When the prompt hook refreshes, on __a
     set -g _assume_refresh_at (math (__assume_clock) + $left - $window)
 end
 function __assume_prompt_hook --on-event fish_prompt --description 'Refresh near expiry'
-    test "$ASSUME_AUTO_REFRESH" = 0; and return
-    set -q _assume_last[1]; and set -q AWS_CREDENTIAL_EXPIRATION; or return
-    test "$AWS_ACCESS_KEY_ID" = "$_assume_key"; or return
+    test "$ASSUME_AUTO_REFRESH" = 0; and return 0
+    set -q _assume_last[1]; and set -q AWS_CREDENTIAL_EXPIRATION; or return 0
+    test "$AWS_ACCESS_KEY_ID" = "$_assume_key"; or return 0
     if test "$AWS_CREDENTIAL_EXPIRATION" != "$_assume_seen"
         __assume_schedule
     end
-    set -q _assume_refresh_at[1]; or return
-    test (__assume_clock) -ge $_assume_refresh_at; or return
-    test "$AWS_CREDENTIAL_EXPIRATION" != "$_assume_failed"; or return
+    set -q _assume_refresh_at[1]; or return 0
+    test (__assume_clock) -ge $_assume_refresh_at; or return 0
+    test "$AWS_CREDENTIAL_EXPIRATION" != "$_assume_failed"; or return 0
     set -l tried $AWS_CREDENTIAL_EXPIRATION
     # Never prompts; on failure assume's one error line stays, and no retry for this expiry.
     ASSUME_NO_TTY=1 assume $_assume_last; or set -g _assume_failed $tried
