@@ -71,12 +71,22 @@ class KernelCache(KeyringCache):
 
 
 class UnavailableCache(NullCache):
-    """No store could be used: the first read raises, so the Provider warns once."""
+    """No store could be used: the first use raises, so the Provider warns once (and then
+    carries on with a NullCache)."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
     def get(self, key: str) -> Credentials | None:
+        raise CacheUnavailableError(self.reason)
+
+    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
+        raise CacheUnavailableError(self.reason)
+
+    def delete(self, key: str) -> None:
+        raise CacheUnavailableError(self.reason)
+
+    def entries(self) -> dict[str, dict[str, object]]:
         raise CacheUnavailableError(self.reason)
 
 

@@ -204,3 +204,30 @@ def test_an_unknown_backend_is_a_usage_error(world: aws_world.World, server: Sts
     assert result.stderr.startswith("error: ASSUME_CACHE_BACKEND='vault' is not one of")
     assert result.stderr.count("\n") == 1
     assert assume_role_calls(server) == 0
+
+
+def refused(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`assume ARGS` under a seccomp filter that refuses the keyring calls."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.support.no_keyctl", sys.executable, "-m", "assume", *args],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2])
+
+
+@pytest.mark.skipif(not no_keyctl.supported(), reason="no seccomp filter for this machine")
+def test_refused_keyring_calls_with_refresh_and_cache_commands_say_so_once(
+    world: aws_world.World, server: StsServer
+) -> None:
+    env = {"ASSUME_CACHE_BACKEND": "kernel"}
+    result = refused("Role-A", "--refresh", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert len(warnings_in(result.stderr)) == 1 and result.stderr.count("\n") == 1
+    listed = refused("cache", "list", env=env)
+    assert listed.returncode == 0 and listed.stdout == ""
+    assert listed.stderr.splitlines()[0].startswith("Cache backend: none (the kernel keyring")
+    cleared = refused("cache", "clear", "Role-A", env=env)
+    assert cleared.returncode == 1 and cleared.stdout == ""
+    assert cleared.stderr.startswith("error: Cannot clear the cache: the kernel keyring refuses")
+    everything = refused("cache", "clear", env=env)
+    assert everything.returncode == 0, everything.stderr
+    assert everything.stderr.startswith("warning: cache unavailable (the kernel keyring refuses")
