@@ -142,7 +142,7 @@ __assume_prompt_hook() {
     if [ "$AWS_CREDENTIAL_EXPIRATION" != "${_ASSUME_SEEN-}" ]; then
       __assume_schedule "$__assume_now"
     fi
-    if [ -n "$_ASSUME_REFRESH_AT" ] && [ "$__assume_now" -ge "$_ASSUME_REFRESH_AT" ] &&
+    if [ -n "${_ASSUME_REFRESH_AT-}" ] && [ "$__assume_now" -ge "$_ASSUME_REFRESH_AT" ] &&
       [ "$AWS_CREDENTIAL_EXPIRATION" != "${_ASSUME_FAILED-}" ]; then
       local __assume_tried=$AWS_CREDENTIAL_EXPIRATION
       eval "set -- $_ASSUME_LAST"
