@@ -56,11 +56,14 @@ def keyctl(*args: str) -> str:
                           timeout=30).stdout.strip()
 
 
-@pytest.mark.parametrize("bus", [NO_BUS, DEAD_BUS], ids=["no-bus", "dead-bus"])
+@pytest.mark.parametrize("bus", [None, NO_BUS, DEAD_BUS], ids=["unset", "empty", "dead-bus"])
 def test_without_a_secret_service_two_calls_make_one_assume_role(
     world: aws_world.World, server: StsServer, kernel: KernelKeyring, home: Path,
-    bus: dict[str, str],
+    bus: dict[str, str] | None, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if bus is None:
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+        bus = {}
     first = run_assume("Role-A", "--format", "json", env=bus)
     second = run_assume("Role-A", "--format", "json", env=bus)
     assert creds_of(second) == creds_of(first)
