@@ -150,18 +150,26 @@ def select() -> CredentialCache:
     return KernelCache()
 
 
+KEYRING_NAMES = {
+    "keyring.backends.SecretService.Keyring": "Secret Service",
+    "keyring.backends.macOS.Keyring": "macOS Keychain",
+    "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
+    "keyring.backends.kwallet.DBusKeyring": "KWallet",
+}
+
+
 def describe(cache: CredentialCache) -> str:
-    """The store's name for people, e.g. `kernel keyring` or `OS keyring (SecretService)`."""
+    """The store's name for people: `kernel keyring`, `Secret Service`, `none`, or keyring's
+    backend class for the less common ones."""
     if isinstance(cache, KernelCache):
         return "kernel keyring"
-    if isinstance(cache, UnavailableCache):
-        return f"none ({cache.reason})"
     if isinstance(cache, KeyringCache):
         try:
             backend: Any = cache.backend
-            return f"OS keyring ({type(backend).__module__}.{type(backend).__qualname__})"
-        except CacheUnavailableError as exc:
-            return f"none ({exc})"
+        except CacheUnavailableError:
+            return "none"  # the Provider's warning says why
+        path = f"{type(backend).__module__}.{type(backend).__qualname__}"
+        return KEYRING_NAMES.get(path, f"keyring {path}")
     return "none"
 
 

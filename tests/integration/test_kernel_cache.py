@@ -141,7 +141,11 @@ def test_cache_list_names_the_kernel_keyring_and_clear_empties_it(
 def test_cache_list_names_the_secret_service_when_it_answers(world: aws_world.World) -> None:
     listed = run_assume("cache", "list")
     assert listed.returncode == 0, listed.stderr
-    assert listed.stderr.startswith("Cache backend: OS keyring (keyring.backends.SecretService")
+    assert listed.stderr == "No cached sessions (cache backend: Secret Service).\n"
+    creds_of(run_assume("Role-A", "--format", "json"))
+    listed = run_assume("cache", "list")
+    assert listed.stderr == "Cache backend: Secret Service\n"
+    assert listed.stdout.startswith("Role-A\t")
 
 
 def test_cache_hit_from_the_kernel_imports_neither_keyring_nor_boto3(
@@ -227,7 +231,9 @@ def test_refused_keyring_calls_with_refresh_and_cache_commands_say_so_once(
     assert len(warnings_in(result.stderr)) == 1 and result.stderr.count("\n") == 1
     listed = refused("cache", "list", env=env)
     assert listed.returncode == 0 and listed.stdout == ""
-    assert listed.stderr.splitlines()[0].startswith("Cache backend: none (the kernel keyring")
+    assert listed.stderr.splitlines() == [
+        "warning: cache unavailable (the kernel keyring refuses its calls: Operation not "
+        "permitted).", "No cached sessions (cache backend: none)."]
     cleared = refused("cache", "clear", "Role-A", env=env)
     assert cleared.returncode == 1 and cleared.stdout == ""
     assert cleared.stderr.startswith("error: Cannot clear the cache: the kernel keyring refuses")

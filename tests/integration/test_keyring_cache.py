@@ -180,7 +180,7 @@ def test_cache_list_is_empty_before_any_call(world: aws_world.World) -> None:
     assert json.loads(listed.stdout) == []
     plain = run_assume("cache", "list")
     assert (plain.returncode, plain.stdout) == (0, "")
-    assert plain.stderr == "No cached sessions.\n"
+    assert plain.stderr == "No cached sessions (cache backend: Secret Service).\n"
 
 
 def test_an_empty_cache_on_a_terminal_is_one_line_not_an_empty_table(
@@ -193,7 +193,7 @@ def test_an_empty_cache_on_a_terminal_is_one_line_not_an_empty_table(
     output = child.read()
     child.close()
     assert child.exitstatus == 0, output
-    assert output == "No cached sessions.\r\n"
+    assert output == "No cached sessions (cache backend: Secret Service).\r\n"
 
 
 def test_cache_clear_target_forces_one_new_sts_call(

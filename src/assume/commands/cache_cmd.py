@@ -31,7 +31,8 @@ def cache_group() -> None:
 def cache_list(as_json: bool) -> None:
     """List cached sessions: role, source and time left. Never shows a secret.
 
-    The first line on stderr names the cache backend in use.
+    stderr names the cache backend in use (ASSUME_CACHE_BACKEND): `Cache backend: NAME`, or
+    with nothing cached, `No cached sessions (cache backend: NAME).`
 
     \b
     Examples:
@@ -41,7 +42,7 @@ def cache_list(as_json: bool) -> None:
     from assume.cache_backend import describe, select
 
     cache = select()
-    click.echo(f"Cache backend: {describe(cache)}", err=True)
+    name = describe(cache)
     now = time.time()
     records: list[dict[str, object]] = []
     rows: list[list[str]] = []
@@ -53,10 +54,12 @@ def cache_list(as_json: bool) -> None:
         records.append({"target": target, "role": role, "source": source,
                         "expires": _iso(epoch), "expires_epoch": epoch, "seconds_left": left})
         rows.append([target, role, source, duration_text(left)])
+    if not rows and not as_json:
+        click.echo(f"No cached sessions (cache backend: {name}).", err=True)
+        return
+    click.echo(f"Cache backend: {name}", err=True)
     if as_json:
         click.echo(json.dumps(records, indent=2))
-    elif not rows:
-        click.echo("No cached sessions.", err=True)
     else:
         table("Cached sessions", ["Target", "Role", "Source", "Expires in"], rows)
 
