@@ -232,4 +232,3 @@ def _kernel_get(key: str) -> Credentials | None:
         return KeyringCache(KernelKeyring()).get(key)
     except CacheUnavailableError:
         return None
-
