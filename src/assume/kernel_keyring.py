@@ -158,8 +158,8 @@ class KernelKeyring:
         try:
             payload = _read(serial)
         except OSError as exc:
-            if exc.errno in _GONE:
-                return None
+            if exc.errno in _GONE or exc.errno == errno.EACCES:
+                return None  # gone, or a foreign key of that name: a miss that put replaces
             raise _fail(exc, "a read") from None
         return payload.decode("utf-8", errors="replace")
 

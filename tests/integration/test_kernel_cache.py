@@ -240,3 +240,16 @@ def test_refused_keyring_calls_with_refresh_and_cache_commands_say_so_once(
     everything = refused("cache", "clear", env=env)
     assert everything.returncode == 0, everything.stderr
     assert everything.stderr.startswith("warning: cache unavailable (the kernel keyring refuses")
+
+
+def test_a_foreign_unreadable_key_of_the_same_name_is_a_miss_and_is_replaced(
+    world: aws_world.World, server: StsServer, kernel: KernelKeyring
+) -> None:
+    name = f"{kernel.namespace}:{key_of('Role-A')}"
+    foreign = keyctl("add", "user", name, "1|not ours", "@u")
+    keyctl("setperm", foreign, "0x09090000")  # view and search only: found, not readable
+    first = run_assume("Role-A", "--format", "json", env=NO_BUS)
+    assert warnings_in(first.stderr) == []
+    assert creds_of(run_assume("Role-A", "--format", "json", env=NO_BUS)) == creds_of(first)
+    assert assume_role_calls(server) == 1
+    assert keyctl("search", "@u", "user", name) != foreign
