@@ -201,17 +201,33 @@ class KeyringCache:
 
 
 class FastKeyringReader:
-    """The hot path's read-only view: the remembered backend, loaded without discovery;
-    for the Secret Service, the jeepney fast lane. Any trouble reads as a miss."""
+    """The hot path's read-only view of the store cache_backend selects: the kernel keyring
+    directly; else the remembered keyring backend, loaded without discovery, and for the
+    Secret Service the jeepney fast lane (under `auto`, a bus that does not connect means the
+    kernel keyring). Any trouble reads as a miss."""
 
     def get(self, key: str) -> Credentials | None:
-        from assume import keyring_backend
-        from assume.secret_service import SecretServiceReader
+        from assume import cache_backend, keyring_backend
+        from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
 
+        lane = cache_backend.fast_lane()
+        if lane == "none":
+            return None
+        if lane == "kernel":
+            return _kernel_get(key)
         path = keyring_backend.remembered()
+        reader = SecretServiceReader() if path in (None, keyring_backend.SECRET_SERVICE) \
+            else None
+        if reader is not None and lane == "auto":
+            try:
+                reader.open()
+            except SecretServiceUnavailable:
+                reader.close()
+                return _kernel_get(key)  # no Secret Service answers: auto uses the kernel
         if path is None:
+            if reader is not None:
+                reader.close()
             return None  # the backend is not known yet: the full path discovers it
-        reader = SecretServiceReader() if path == keyring_backend.SECRET_SERVICE else None
         try:
             backend = reader or keyring_backend.load_class(path)
             return KeyringCache(backend).get(key)
@@ -220,3 +236,13 @@ class FastKeyringReader:
         finally:
             if reader is not None:
                 reader.close()
+
+
+def _kernel_get(key: str) -> Credentials | None:
+    """Read `key` from the kernel user keyring; any trouble is a miss."""
+    from assume.kernel_keyring import KernelKeyring
+
+    try:
+        return KeyringCache(KernelKeyring()).get(key)
+    except CacheUnavailableError:
+        return None

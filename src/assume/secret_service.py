@@ -47,7 +47,10 @@ class SecretServiceReader:
         )
         return reply.body
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Connect and open a session; SecretServiceUnavailable when no Secret Service answers."""
+        if self._session is not None:
+            return
         try:
             from jeepney import DBusAddress
             from jeepney.io.blocking import open_dbus_connection
@@ -62,8 +65,7 @@ class SecretServiceReader:
 
     def get_password(self, service: str, username: str) -> str | None:
         """The item's secret, None when there is no such item."""
-        if self._session is None:
-            self._open()
+        self.open()
         try:
             unlocked, locked = self._call(
                 "SearchItems", "a{ss}", {"service": service, "username": username}

@@ -72,12 +72,13 @@ def mfa_processes(plan: Plan) -> dict[str, str]:
 
 
 def make_provider(params: dict[str, Any], plan: Plan) -> Any:
-    """A Provider over the keyring (or no cache) that asks for MFA codes as configured."""
-    from assume.cache import KeyringCache, NullCache
+    """A Provider over the selected cache (or none) that asks for MFA codes as configured."""
+    from assume.cache import NullCache
+    from assume.cache_backend import select
     from assume.prompt import MfaPrompter
     from assume.provider import Provider
 
-    cache = NullCache() if params["no_cache"] else KeyringCache()
+    cache = NullCache() if params["no_cache"] else select()
     return Provider(cache, prompter=MfaPrompter(params["mfa_token"], mfa_processes(plan)))
 
 
