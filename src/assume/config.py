@@ -316,10 +316,6 @@ def _resolve(request: Request, config: AwsConfig) -> Plan:
     for index, target in enumerate(request.targets):
         if index == 0 and target in config.profiles and "role_arn" in config.profiles[target]:
             source, hops = expand_profile(config, target)
-            if not hops:  # web_identity_token_file: botocore assumes that role itself
-                raise ConfigError(
-                    f"Profile '{target}' gets its role from a web identity token, so it is a "
-                    "source, not a TARGET.", f"Use: assume --profile {target} TARGET.")
             if request.profile:
                 _check_named_source(config, target, request.profile, source, hops)
             continue

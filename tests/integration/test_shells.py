@@ -358,6 +358,7 @@ def test_dotenv_file_reads_back_exactly_in_sh_python_dotenv_and_docker(
         "AWS_SECRET_ACCESS_KEY": printed["SecretAccessKey"],
         "AWS_SESSION_TOKEN": printed["SessionToken"],
         "AWS_CREDENTIAL_EXPIRATION": printed["Expiration"],
+        "AWS_ACCOUNT_ID": printed["AccountId"],
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
