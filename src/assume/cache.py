@@ -131,21 +131,44 @@ class KeyringCache:
 
     def __init__(self, backend: Any = None) -> None:
         self._backend = backend
+        self._may_unlock = backend is None  # only the full path may ask to unlock the keyring
+        self._counts: dict[str, int] = {}  # chunks of each entry as this process last read it
 
     @property
     def backend(self) -> Any:
-        """The keyring backend, loaded on first use (remembered class, else discovery)."""
+        """The keyring backend, loaded on first use (remembered class, else discovery); for the
+        Secret Service, one connection for every call of this process (`secret_service`)."""
         if self._backend is None:
             from assume import keyring_backend
 
-            self._backend = keyring_backend.load()
+            if keyring_backend.remembered() == keyring_backend.SECRET_SERVICE:
+                from assume.secret_service import SecretServiceStore
+
+                self._backend = SecretServiceStore()  # keyring itself is not even imported
+            else:
+                backend = keyring_backend.load()
+                if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+                    from assume.secret_service import SecretServiceStore
+
+                    backend = SecretServiceStore()
+                self._backend = backend
         return self._backend
 
     def _call(self, method: str, *args: str) -> Any:
+        from assume.secret_service import SecretServiceLocked
+
         try:
             return getattr(self.backend, method)(*args)
         except CacheUnavailableError:
             raise
+        except SecretServiceLocked:
+            if not self._may_unlock:
+                raise CacheUnavailableError("the keyring is locked") from None
+            from assume import keyring_backend
+
+            # keyring's own backend can ask the user to unlock the collection.
+            self._backend = keyring_backend.load_class(keyring_backend.SECRET_SERVICE)
+            return self._call(method, *args)
         except Exception as exc:
             if type(exc).__name__ == "PasswordDeleteError":
                 return None
@@ -154,10 +177,12 @@ class KeyringCache:
     def get(self, key: str) -> Credentials | None:
         first = self._call("get_password", SERVICE, key)
         if first is None:
+            self._counts[key] = 1
             return None
         count = chunk_count(first)
         if count is None:
             return None
+        self._counts[key] = count
         rest = [self._call("get_password", SERVICE, name) for name in chunk_names(key, count)[1:]]
         text = join(first, rest)
         return decode(text) if text is not None else None
@@ -167,12 +192,15 @@ class KeyringCache:
         if len(chunks) > MAX_CHUNKS:
             return  # far beyond any real session, and a reader would reject it anyway
         names = chunk_names(key, len(chunks))
-        old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
+        old_count = self._counts.get(key)
+        if old_count is None:  # not read by this process: look at what is there
+            old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
         # Later chunks first, so a reader never sees a new count with old pieces missing.
         for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
         for name in chunk_names(key, old_count)[len(chunks):]:  # a longer entry's leftovers
             self._call("delete_password", SERVICE, name)
+        self._counts[key] = len(chunks)
         cache_index.record(key, info)
 
     def delete(self, key: str) -> None:
@@ -188,16 +216,16 @@ class KeyringCache:
 
 class FastKeyringReader:
     """The hot path's read-only view: the remembered backend, loaded without discovery;
-    for the Secret Service, the jeepney fast lane. Any trouble reads as a miss."""
+    for the Secret Service, `secret_service`'s own connection. Any trouble reads as a miss."""
 
     def get(self, key: str) -> Credentials | None:
         from assume import keyring_backend
-        from assume.secret_service import SecretServiceReader
+        from assume.secret_service import SecretServiceStore
 
         path = keyring_backend.remembered()
         if path is None:
             return None  # the backend is not known yet: the full path discovers it
-        reader = SecretServiceReader() if path == keyring_backend.SECRET_SERVICE else None
+        reader = SecretServiceStore() if path == keyring_backend.SECRET_SERVICE else None
         try:
             backend = reader or keyring_backend.load_class(path)
             return KeyringCache(backend).get(key)
