@@ -9,27 +9,28 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Protocol
 
-from assume import cache_index
 from assume.errors import CacheUnavailableError
 from assume.models import Credentials
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    class CredentialCache(Protocol):
+        """What the provider needs from a cache."""
+
+        def get(self, key: str) -> Credentials | None: ...
+
+        def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
+
+        def delete(self, key: str) -> None: ...
+
+        def entries(self) -> dict[str, dict[str, object]]: ...
 
 SERVICE = "assume"
 CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of UTF-16
 MAX_CHUNKS = 8
-
-
-class CredentialCache(Protocol):
-    """What the provider needs from a cache."""
-
-    def get(self, key: str) -> Credentials | None: ...
-
-    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def entries(self) -> dict[str, dict[str, object]]: ...
 
 
 def encode(credentials: Credentials) -> str:
@@ -201,6 +202,8 @@ class KeyringCache:
         for name in chunk_names(key, old_count)[len(chunks):]:  # a longer entry's leftovers
             self._call("delete_password", SERVICE, name)
         self._counts[key] = len(chunks)
+        from assume import cache_index
+
         cache_index.record(key, info)
 
     def delete(self, key: str) -> None:
@@ -208,9 +211,13 @@ class KeyringCache:
         # write may have left pieces beyond it.
         for name in chunk_names(key, MAX_CHUNKS):
             self._call("delete_password", SERVICE, name)
+        from assume import cache_index
+
         cache_index.forget([key])
 
     def entries(self) -> dict[str, dict[str, object]]:
+        from assume import cache_index
+
         return cache_index.read()
 
 

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import configparser
 import os
-from pathlib import Path
-from typing import Any, NamedTuple
 
 from assume import validation
 from assume.errors import ConfigError, InputError
 from assume.models import MFA_SESSION_HOP, ROLE_HOP, Hop, Plan, Source, fingerprint
+from assume.records import Record
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from typing import Any
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
 
 
-class Request(NamedTuple):
+class Request(Record):
     """What the user asked for: the targets and the options that shape the last hop."""
 
     targets: tuple[str, ...]
@@ -35,20 +38,20 @@ class Request(NamedTuple):
     source_identity: str | None = None
 
 
-def config_path() -> Path:
+def config_path() -> str:
     """The AWS config file, as botocore finds it."""
-    return Path(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")).expanduser()
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))
 
 
-def credentials_path() -> Path:
+def credentials_path() -> str:
     """The AWS shared credentials file, as botocore finds it."""
-    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")).expanduser()
+    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"))
 
 
-def _read(path: Path) -> configparser.RawConfigParser:
+def _read(path: str) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser(default_section="\x00none")
     try:
-        with path.open(encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             parser.read_file(handle)
     except FileNotFoundError:
         pass

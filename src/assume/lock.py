@@ -27,7 +27,7 @@ def single_flight(key: str, timeout: float | None = None) -> Iterator[None]:
     from assume.paths import lock_dir
 
     wait = lock_timeout() if timeout is None else timeout
-    lock = FileLock(str(lock_dir() / f"{key}.lock"), timeout=wait)
+    lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"), timeout=wait)
     try:
         lock.acquire()
     except Timeout:
@@ -54,7 +54,7 @@ def wait_if_refreshing(key: str) -> bool:
 
     from assume.paths import lock_dir
 
-    lock = FileLock(str(lock_dir() / f"{key}.lock"))
+    lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"))
     try:
         lock.acquire(timeout=0)
     except Timeout:

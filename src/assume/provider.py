@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
-from typing import Protocol
 
-from assume.cache import CredentialCache, NullCache
+from assume.cache import NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
@@ -25,17 +22,25 @@ class _LazyLog:
 
 log = _LazyLog()
 
-Clock = Callable[[], datetime]
-Prompter = Callable[[str, str], str]
-Locker = Callable[[str], AbstractContextManager[None]]
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
+    from typing import Protocol
 
+    from assume.cache import CredentialCache
 
-class StsGateway(Protocol):
-    """The STS calls the provider makes (implemented with boto3 in `sts`)."""
+    Clock = Callable[[], datetime]
+    Prompter = Callable[[str, str], str]
+    Locker = Callable[[str], AbstractContextManager[None]]
 
-    def assume_role(
-        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
-    ) -> Credentials: ...
+    class StsGateway(Protocol):
+        """The STS calls the provider makes (implemented with boto3 in `sts`)."""
+
+        def assume_role(
+            self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
+        ) -> Credentials: ...
+
 
 
 def utcnow() -> datetime:
@@ -128,6 +133,8 @@ class Provider:
         self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
     ) -> Credentials:
         hop = plan.hops[index]
+        from contextlib import nullcontext
+
         lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key)
         with lock:
             if not force:

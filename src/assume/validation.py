@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
 import re
-from pathlib import Path
 
 from assume.errors import InputError
 
@@ -160,9 +160,10 @@ def load_policy(value: str) -> str:
     """A session policy given as JSON or `@file`; returned as compact JSON."""
     text = value
     if value.startswith("@"):
-        path = Path(value[1:]).expanduser()
+        path = os.path.expanduser(value[1:])
         try:
-            text = path.read_text(encoding="utf-8")
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
         except OSError as exc:
             raise InputError(f"Cannot read policy file '{path}': {exc.strerror}.") from None
     try:

@@ -101,7 +101,7 @@ def configure_command(
     from assume.config import config_path
 
     aws_config_writer.check_profile_name(name)
-    path = config_path()
+    path = Path(config_path())
     if remove:
         if targets or source_profile:
             raise InputError("--remove takes no TARGET or --source-profile.")
