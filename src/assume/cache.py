@@ -223,7 +223,11 @@ class KeyringCache:
 
 class FastKeyringReader:
     """The hot path's read-only view: the remembered backend, loaded without discovery;
-    for the Secret Service, `secret_service`'s own connection. Any trouble reads as a miss."""
+    for the Secret Service, `secret_service`'s own connection. Any trouble reads as a miss;
+    `answered` tells a real answer (a hit, or no such entry) from trouble."""
+
+    def __init__(self) -> None:
+        self.answered = False
 
     def get(self, key: str) -> Credentials | None:
         from assume import keyring_backend
@@ -235,7 +239,9 @@ class FastKeyringReader:
         reader = SecretServiceStore() if path == keyring_backend.SECRET_SERVICE else None
         try:
             backend = reader or keyring_backend.load_class(path)
-            return KeyringCache(backend).get(key)
+            found = KeyringCache(backend).get(key)
+            self.answered = True
+            return found
         except CacheUnavailableError:
             return None
         finally:

@@ -8,6 +8,10 @@ from contextlib import contextmanager
 
 from assume.errors import LockTimeoutError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 LOCK_TIMEOUT = 120.0  # seconds; long enough for a person to type an MFA code
 
 
@@ -19,13 +23,25 @@ def lock_timeout() -> float:
         return LOCK_TIMEOUT
 
 
+_HANDED_OVER: dict[str, Any] = {}  # locks the fast path took on a miss, for the full path
+
+
 @contextmanager
 def single_flight(key: str, timeout: float | None = None) -> Iterator[None]:
-    """Hold the lock for `key`. The OS releases it if the holder dies, so no deadlock."""
+    """Hold the lock for `key`. The OS releases it if the holder dies, so no deadlock.
+
+    A lock the fast path took for this key (`take_for_refresh`) is used as it is."""
     from filelock import FileLock, Timeout
 
     from assume.paths import lock_dir
 
+    held = _HANDED_OVER.pop(key, None)
+    if held is not None:
+        try:
+            yield
+        finally:
+            held.release()
+        return
     wait = lock_timeout() if timeout is None else timeout
     lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"), timeout=wait)
     try:
@@ -42,27 +58,31 @@ def single_flight(key: str, timeout: float | None = None) -> Iterator[None]:
         lock.release()
 
 
-def wait_if_refreshing(key: str) -> bool:
-    """If another process holds `key`'s lock, wait (bounded) until it lets go and return True;
-    return False at once when nobody holds it.
+def take_for_refresh(key: str) -> bool:
+    """Take `key`'s lock for the fast path after a miss (waiting, bounded, while another
+    process refreshes it) and keep it for `single_flight` in this process. False when it
+    cannot be had: the full path then does the ordinary thing and reports any problem.
 
-    The cache-hit path uses this after a miss: a process that arrives while another is
-    refreshing the same session waits here and then reads the fresh entry, instead of
-    starting the full CLI only to queue on the same lock.
+    Every cold caller thus queues on one lock from its first milliseconds: the first one
+    refreshes, the rest read its entry. Only the last hop's lock is taken this way, and the
+    provider takes earlier hops' locks one at a time, so no process waits for a lock while
+    holding one that an earlier-hop holder needs.
     """
     from filelock import FileLock, Timeout
 
     from assume.paths import lock_dir
 
-    lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"))
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        try:
-            lock.acquire(timeout=lock_timeout())
-        except Timeout:
-            return False  # the full path reports the timeout properly
-        lock.release()
-        return True
-    lock.release()
-    return False
+        lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"), timeout=lock_timeout())
+        lock.acquire()
+    except (OSError, Timeout):
+        return False
+    _HANDED_OVER[key] = lock
+    return True
+
+
+def release_taken(key: str) -> None:
+    """Let go of a lock `take_for_refresh` took, when the fast path needs it no more."""
+    held = _HANDED_OVER.pop(key, None)
+    if held is not None:
+        held.release()
