@@ -50,7 +50,6 @@ TARGETS = [
     ("miss - --no-cache (ms)", "miss", "nocache", 40.0, "difference"),
 ]
 RSS_TARGET_MB = 30
-STAMPEDE_BEFORE_MS = 5200  # the 32-caller wall time before the fast lane took the lock
 BOTOCORE_SCRIPT = """
 import os, botocore.session
 from botocore.credentials import JSONFileCache
@@ -172,7 +171,7 @@ def peak_rss_kb(command: list[str], runs: int = 5) -> int:
     return max(peaks)
 
 
-def stampede(assume: str, count: int = 32) -> tuple[int, float, int]:
+def stampede(assume: str, count: int = 32, **env: str) -> tuple[int, float, int]:
     """Parallel cold calls: STS AssumeRole calls made, wall ms, distinct outputs."""
     from tests.support.sts_server import remote_calls, reset_remote_calls
 
@@ -182,7 +181,7 @@ def stampede(assume: str, count: int = 32) -> tuple[int, float, int]:
     start = time.perf_counter()
     processes = [
         subprocess.Popen([assume, "Role-A", "--format", "credential-process"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env})
         for _ in range(count)
     ]
     outputs = {process.communicate()[0] for process in processes}
@@ -257,8 +256,11 @@ def main() -> None:
     rounds = interleaved(cases, args.rounds)
     rss = peak_rss_kb(hit)
     calls, wall, distinct = stampede(assume)
+    # Before the fast lane took the lock, cold callers all started the full CLI: measure that
+    # behaviour too (ASSUME_NO_FAST_PATH), on the same machine in the same run.
+    _, wall_before, _ = stampede(assume, ASSUME_NO_FAST_PATH="1")
 
-    print(f"{'case (ms per run)':<34} " + "  ".join(["min", "median", "max"]))
+    print("ms per run:")
     for name in cases:
         print(f"{name:<34} {summary([r[name] for r in rounds])}")
     print()
@@ -275,10 +277,11 @@ def main() -> None:
     rss_mb = rss / 1024
     print(f"{'peak RSS of a hit (MB)':<34} {rss_mb:8.1f}  target <= {RSS_TARGET_MB}: "
           f"{'met' if rss_mb <= RSS_TARGET_MB else 'NOT MET'}")
-    share = wall / STAMPEDE_BEFORE_MS
+    share = wall / wall_before
     print(f"{'stampede: 32 cold callers':<34} {calls} AssumeRole call(s), {distinct} distinct "
-          f"output(s), {wall:.0f} ms wall = {share:.2f} x {STAMPEDE_BEFORE_MS} ms before "
-          f"(target: 1 call, <= 0.6 x): {'met' if calls == 1 and share <= 0.6 else 'NOT MET'}")
+          f"output(s), {wall:.0f} ms wall = {share:.2f} x {wall_before:.0f} ms with every "
+          f"caller on the full path (target: 1 call, <= 0.6 x): "
+          f"{'met' if calls == 1 and share <= 0.6 else 'NOT MET'}")
     server.stop()
 
 
