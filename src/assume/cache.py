@@ -15,6 +15,7 @@ from assume.models import Credentials
 
 TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, Protocol
 
     class CredentialCache(Protocol):
@@ -140,28 +141,39 @@ class KeyringCache:
         """The keyring backend, loaded on first use (remembered class, else discovery); for the
         Secret Service, one connection for every call of this process (`secret_service`)."""
         if self._backend is None:
-            from assume import keyring_backend
-
-            if keyring_backend.remembered() == keyring_backend.SECRET_SERVICE:
-                from assume.secret_service import SecretServiceStore
-
-                self._backend = SecretServiceStore()  # keyring itself is not even imported
-            else:
-                backend = keyring_backend.load()
-                if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
-                    from assume.secret_service import SecretServiceStore
-
-                    backend = SecretServiceStore()
-                self._backend = backend
+            self._backend = self._load()
         return self._backend
 
+    def _load(self) -> Any:
+        from assume import keyring_backend
+        from assume.deadlines import call_with_deadline, keyring_timeout
+        from assume.secret_service import SecretServiceStore
+
+        if keyring_backend.remembered() == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()  # keyring itself is not even imported
+        keyring_backend.warm_up()  # imports are not the keyring's time
+        backend = call_with_deadline("the keyring", keyring_timeout(), keyring_backend.load)
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()
+        return backend
+
     def _call(self, method: str, *args: str) -> Any:
+        """One keyring operation (loading the backend included) within the keyring deadline.
+        A store with deadlines of its own (`has_deadline`: the Secret Service store's socket
+        timeouts, the kernel keyring's system calls) is called directly; keyring's backends run
+        in a thread held to the deadline."""
+        from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
         from assume.secret_service import SecretServiceLocked
 
         try:
-            return getattr(self.backend, method)(*args)
+            operation = getattr(self.backend, method)
+            if getattr(self.backend, "has_deadline", False):
+                return operation(*args)
+            return call_with_deadline("the keyring", keyring_timeout(), lambda: operation(*args))
         except CacheUnavailableError:
             raise
+        except DeadlineExceeded as exc:
+            raise CacheUnavailableError(str(exc)) from None
         except SecretServiceLocked:
             if not self._may_unlock:
                 raise CacheUnavailableError("the keyring is locked") from None
@@ -222,28 +234,53 @@ class KeyringCache:
 
 
 class FastKeyringReader:
-    """The hot path's read-only view: the remembered backend, loaded without discovery;
-    for the Secret Service, `secret_service`'s own connection. Any trouble reads as a miss;
-    `answered` tells a real answer (a hit, or no such entry) from trouble."""
+    """The hot path's read-only view of the store cache_backend selects: the kernel keyring
+    directly; else the remembered keyring backend, loaded without discovery, and for the
+    Secret Service `secret_service`'s own connection (under `auto`, a bus that does not connect
+    means the kernel keyring). Any trouble reads as a miss; `answered` tells a real answer (a
+    hit, or no such entry) from trouble."""
 
     def __init__(self) -> None:
         self.answered = False
 
     def get(self, key: str) -> Credentials | None:
-        from assume import keyring_backend
-        from assume.secret_service import SecretServiceStore
+        from assume import cache_backend, keyring_backend
+        from assume.secret_service import SecretServiceStore, SecretServiceUnavailable
 
-        path = keyring_backend.remembered()
-        if path is None:
-            return None  # the backend is not known yet: the full path discovers it
-        reader = SecretServiceStore() if path == keyring_backend.SECRET_SERVICE else None
-        try:
-            backend = reader or keyring_backend.load_class(path)
-            found = KeyringCache(backend).get(key)
-            self.answered = True
-            return found
-        except CacheUnavailableError:
+        lane = cache_backend.fast_lane()
+        if lane == "none":
             return None
+        if lane == "kernel":
+            return self._read(_kernel_store, key)
+        path = keyring_backend.remembered()
+        reader = SecretServiceStore() if path in (None, keyring_backend.SECRET_SERVICE) \
+            else None
+        if reader is not None and lane == "auto":
+            try:
+                reader.open()
+            except SecretServiceUnavailable:
+                reader.close()
+                return self._read(_kernel_store, key)  # no Secret Service: auto uses the kernel
+        if path is None:
+            if reader is not None:
+                reader.close()
+            return None  # the backend is not known yet: the full path discovers it
+        try:
+            return self._read(lambda: reader or keyring_backend.load_class(path), key)
         finally:
             if reader is not None:
                 reader.close()
+
+    def _read(self, store: Callable[[], Any], key: str) -> Credentials | None:
+        try:
+            found = KeyringCache(store()).get(key)
+        except CacheUnavailableError:
+            return None
+        self.answered = True
+        return found
+
+
+def _kernel_store() -> Any:
+    from assume.kernel_keyring import KernelKeyring
+
+    return KernelKeyring()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import suppress
 
 from assume.paths import state_dir, state_file, write_private
 
@@ -42,11 +41,15 @@ def _update(change: dict[str, dict[str, object] | None]) -> None:
 
 def record(key: str, info: dict[str, object]) -> None:
     """Remember a cached entry (best effort: a failure only loses it from `cache list`)."""
-    with suppress(OSError, TimeoutError):
+    from contextlib import suppress
+
+    with suppress(OSError):  # filelock's Timeout included
         _update({key: info})
 
 
 def forget(keys: list[str]) -> None:
     """Drop entries from the index."""
-    with suppress(OSError, TimeoutError):
+    from contextlib import suppress
+
+    with suppress(OSError):  # filelock's Timeout included
         _update(dict.fromkeys(keys))

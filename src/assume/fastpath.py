@@ -75,7 +75,7 @@ def run(argv: list[str]) -> int | None:
             from assume.lock import release_taken, take_for_refresh
 
             key = plan.cache_keys()[-1]
-            if not take_for_refresh(key):
+            if not take_for_refresh(key, bool(plan.hops[-1].mfa_serial)):
                 return None
             credentials = provider.cached(plan)  # what another process cached meanwhile
             if credentials is None:

@@ -1,88 +1,169 @@
-"""Cross-process single flight: one `assume` per cache key talks to STS, the rest wait."""
+"""Cross-process single flight: one `assume` per cache key talks to STS, the rest wait.
+
+Waiters give up no later than the holder would. They wait at most as long as the holder's STS
+call may take (plus the time to type an MFA code when the hop needs one), and a holder whose
+STS did not answer leaves a mark by the lock: a waiter that gets the lock after it reports the
+same failure at once instead of waiting for the hung endpoint a second time.
+
+A folder where no lock file can be made (a read-only HOME) moves the lock to a private folder
+in the temp dir; when neither works, the refresh goes on without the lock, after one warning.
+
+The cache-hit path takes the lock as soon as it finds a miss (`take_for_refresh`) and hands it
+to the full path in the same process, so every cold caller queues on one lock from its first
+milliseconds: the first refreshes, the rest read its entry.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from typing import Any
 
-from assume.errors import LockTimeoutError
+from assume.deadlines import MFA_ENTRY_TIME, STS_CALL_BUDGET, seconds_from_env
+from assume.errors import LockTimeoutError, StsTimeoutError
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+LOCK_TIMEOUT = STS_CALL_BUDGET  # seconds: a holder's STS call fails within this
+MFA_LOCK_TIMEOUT = MFA_ENTRY_TIME + STS_CALL_BUDGET  # seconds, when the hop needs an MFA code
+UNANSWERED_SUFFIX = ".unanswered"  # the mark a holder leaves when STS did not answer it
 
-LOCK_TIMEOUT = 120.0  # seconds; long enough for a person to type an MFA code
+_waiting_since: dict[str, float] = {}  # key -> when this process began waiting (time.time())
+_warned = False
+_handed_over: dict[str, tuple[Any, str]] = {}  # key -> the lock the hit path took, and its file
 
 
-def lock_timeout() -> float:
+def lock_timeout(mfa: bool = False) -> float:
     """The bounded wait for another process's refresh (ASSUME_LOCK_TIMEOUT overrides)."""
+    return seconds_from_env("ASSUME_LOCK_TIMEOUT", MFA_LOCK_TIMEOUT if mfa else LOCK_TIMEOUT)
+
+
+def _warn_once(exc: OSError) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        sys.stderr.write(f"warning: no lock file can be made ({exc}); refreshing without one.\n")
+
+
+def _acquire(key: str, wait: float, quiet: bool = False) -> tuple[Any, str] | None:
+    """The held lock and its file, trying each lock folder in turn; None if none is usable
+    (after one warning, unless `quiet`).
+
+    Raises filelock's Timeout when another process holds the lock for longer than `wait`.
+    """
+    from filelock import FileLock, Timeout
+
+    from assume.paths import LOCK_DIRS
+
+    problem: OSError = PermissionError("no lock folder")
+    for make in LOCK_DIRS:
+        try:
+            path = os.path.join(make(), f"{key}.lock")
+            lock = FileLock(path, timeout=wait)
+            lock.acquire()
+        except Timeout:  # a TimeoutError, so an OSError too: not a folder problem
+            raise
+        except OSError as exc:
+            problem = exc
+            continue
+        return lock, path
+    if not quiet:
+        _warn_once(problem)
+    return None
+
+
+def _touch(path: str) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.utime(path)
+
+
+def _unanswered_since(mark: str, since: float) -> bool:
+    """True when a holder marked STS unanswered after `since`."""
     try:
-        return float(os.environ.get("ASSUME_LOCK_TIMEOUT", LOCK_TIMEOUT))
-    except ValueError:
-        return LOCK_TIMEOUT
-
-
-_HANDED_OVER: dict[str, Any] = {}  # locks the fast path took on a miss, for the full path
+        return os.stat(mark).st_mtime >= since
+    except OSError:
+        return False
 
 
 @contextmanager
-def single_flight(key: str, timeout: float | None = None) -> Iterator[None]:
+def single_flight(key: str, timeout: float | None = None, mfa: bool = False) -> Iterator[None]:
     """Hold the lock for `key`. The OS releases it if the holder dies, so no deadlock.
 
-    A lock the fast path took for this key (`take_for_refresh`) is used as it is."""
-    from filelock import FileLock, Timeout
-
-    from assume.paths import lock_dir
-
-    held = _HANDED_OVER.pop(key, None)
-    if held is not None:
-        try:
-            yield
-        finally:
-            held.release()
-        return
-    wait = lock_timeout() if timeout is None else timeout
-    lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"), timeout=wait)
+    Without `timeout`, the wait is what is left of `lock_timeout` since this process began
+    waiting for `key` (the cache-hit path may have waited already). A lock the hit path took
+    for `key` (`take_for_refresh`) is used as it is.
+    """
+    since = _waiting_since.setdefault(key, time.time())
     try:
-        lock.acquire()
+        with _held(key, since, timeout, mfa):
+            yield
+    finally:
+        _waiting_since.pop(key, None)
+
+
+@contextmanager
+def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[None]:
+    from filelock import Timeout
+
+    wait = timeout if timeout is not None else lock_timeout(mfa)
+    left = wait if timeout is not None else max(0.0, wait - (time.time() - since))
+    try:
+        held = _handed_over.pop(key, None) or _acquire(key, left)
     except Timeout:
         raise LockTimeoutError(
             f"Another assume has been refreshing this session for over {wait:.0f}s.",
             "Wait for it to finish (it may be waiting for an MFA code), or set "
             "ASSUME_LOCK_TIMEOUT.",
         ) from None
-    try:
+    if held is None:
         yield
+        return
+    lock, path = held
+    mark = path + UNANSWERED_SUFFIX
+    try:
+        if _unanswered_since(mark, since):
+            raise StsTimeoutError(
+                "STS did not answer another assume refreshing this session just now.",
+                "Check the network and the endpoint, then try again.",
+            )
+        try:
+            yield
+        except StsTimeoutError:
+            with suppress(OSError):
+                _touch(mark)
+            raise
+        with suppress(OSError):
+            os.unlink(mark)
     finally:
         lock.release()
 
 
-def take_for_refresh(key: str) -> bool:
-    """Take `key`'s lock for the fast path after a miss (waiting, bounded, while another
+def take_for_refresh(key: str, mfa: bool = False) -> bool:
+    """Take `key`'s lock for the hit path after a miss (waiting, bounded, while another
     process refreshes it) and keep it for `single_flight` in this process. False when it
-    cannot be had: the full path then does the ordinary thing and reports any problem.
+    cannot be had (a timeout, no lock folder): the full path then waits for what is left of
+    the bounded wait and reports any problem. It never writes to stderr.
 
-    Every cold caller thus queues on one lock from its first milliseconds: the first one
-    refreshes, the rest read its entry. Only the last hop's lock is taken this way, and the
-    provider takes earlier hops' locks one at a time, so no process waits for a lock while
-    holding one that an earlier-hop holder needs.
+    No deadlock: only the last hop's lock is taken this way, and the provider takes the locks
+    of a chain's hops one at a time, in order, so no process holding an earlier hop's lock ever
+    waits for a later one.
     """
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
-    from assume.paths import lock_dir
-
+    _waiting_since.setdefault(key, time.time())
     try:
-        lock = FileLock(os.path.join(lock_dir(), f"{key}.lock"), timeout=lock_timeout())
-        lock.acquire()
-    except (OSError, Timeout):
+        held = _acquire(key, lock_timeout(mfa), quiet=True)
+    except Timeout:
         return False
-    _HANDED_OVER[key] = lock
+    if held is None:
+        return False
+    _handed_over[key] = held
     return True
 
 
 def release_taken(key: str) -> None:
-    """Let go of a lock `take_for_refresh` took, when the fast path needs it no more."""
-    held = _HANDED_OVER.pop(key, None)
+    """Let go of a lock `take_for_refresh` took, when the hit path needs it no more."""
+    held = _handed_over.pop(key, None)
     if held is not None:
-        held.release()
+        held[0].release()

@@ -13,6 +13,10 @@ import sys
 
 APP_NAME = "assume"
 
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 def _xdg_linux() -> bool:
     return sys.platform.startswith("linux") and "ANDROID_DATA" not in os.environ
@@ -58,6 +62,25 @@ def state_dir() -> str:
 def lock_dir() -> str:
     """Lock files for single-flight refreshes (mode 0700)."""
     return _private_dir(os.path.join(cache_path(), "locks"))
+
+
+def temp_lock_dir() -> str:
+    """The fallback for an unusable cache folder (a read-only HOME in a container): a folder of
+    this user's own in the temp dir, refused when it is a link or someone else's."""
+    import stat
+    import tempfile
+
+    user = getattr(os, "getuid", lambda: None)()
+    name = f"{APP_NAME}-{user}" if user is not None else APP_NAME
+    folder = os.path.join(tempfile.gettempdir(), name)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or (user is not None and info.st_uid != user):
+        raise PermissionError(f"{folder} is not a folder of this user's own")
+    return _private_dir(os.path.join(_private_dir(folder), "locks"))
+
+
+LOCK_DIRS: tuple[Callable[[], str], ...] = (lock_dir, temp_lock_dir)  # best first
 
 
 def state_file(name: str) -> str:

@@ -9,6 +9,7 @@ from assume.cache import NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
+from assume.output import printable
 
 
 class _LazyLog:
@@ -32,7 +33,11 @@ if TYPE_CHECKING:
 
     Clock = Callable[[], datetime]
     Prompter = Callable[[str, str], str]
-    Locker = Callable[[str], AbstractContextManager[None]]
+
+    class Locker(Protocol):
+        """Single flight for one cache key; `mfa` says the holder may wait for a person."""
+
+        def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
 
     class StsGateway(Protocol):
         """The STS calls the provider makes (implemented with boto3 in `sts`)."""
@@ -40,7 +45,6 @@ if TYPE_CHECKING:
         def assume_role(
             self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
         ) -> Credentials: ...
-
 
 
 def utcnow() -> datetime:
@@ -54,14 +58,14 @@ def _default_gateway() -> StsGateway:
     return BotoGateway()
 
 
-def _default_locker(key: str) -> AbstractContextManager[None]:
+def _default_locker(key: str, mfa: bool = False) -> AbstractContextManager[None]:
     from assume.lock import single_flight
 
-    return single_flight(key)
+    return single_flight(key, mfa=mfa)
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(f"warning: {printable(message)}\n")
 
 
 def _no_prompt(serial: str, reason: str) -> str:
@@ -135,7 +139,8 @@ class Provider:
         hop = plan.hops[index]
         from contextlib import nullcontext
 
-        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key)
+        needs_code = bool(hop.mfa_serial)
+        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key, needs_code)
         with lock:
             if not force:
                 found = self._read(key)  # another process may have refreshed while we waited

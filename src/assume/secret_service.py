@@ -12,7 +12,9 @@ transfer adds no protection.
 
 Anything unusual (no bus, no daemon, a timeout, an error reply) raises
 `SecretServiceUnavailable`; a locked collection raises `SecretServiceLocked`, and the caller
-then lets keyring's own backend ask the user to unlock it.
+then lets keyring's own backend ask the user to unlock it. A stopped daemon cannot hang the
+caller: every send and reply, the handshake included, is held to the keyring deadline by the
+socket's own timeout, so no thread is needed (`has_deadline`).
 """
 
 from __future__ import annotations
@@ -38,15 +40,16 @@ class SecretServiceLocked(SecretServiceUnavailable):
     """The item or collection is locked: only keyring's backend can ask to unlock it."""
 
 
-KEYRING_TIMEOUT = 5.0  # seconds: a hung keyring daemon must not hang an `aws` command
-
-
 class SecretServiceStore:
     """keyring's get/set/delete_password for the Secret Service over one D-Bus connection and
     one session per process, opened on first use."""
 
-    def __init__(self, timeout: float = KEYRING_TIMEOUT) -> None:
-        self._timeout = timeout
+    has_deadline = True  # every socket operation times out: `cache` needs no thread for it
+
+    def __init__(self, timeout: float | None = None) -> None:
+        from assume.deadlines import keyring_timeout
+
+        self._timeout = keyring_timeout() if timeout is None else timeout
         self._connection: Any = None
         self._session: str | None = None
         self._collection: str | None = None
@@ -56,7 +59,11 @@ class SecretServiceStore:
             BUS_NAME, SERVICE_PATH, SERVICE_INTERFACE, method, signature, *args)
         return result
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Connect and open the session now (idempotent); SecretServiceUnavailable if no
+        Secret Service answers."""
+        if self._session is not None:
+            return
         from assume.dbus_wire import Connection, DBusError
 
         try:
@@ -67,8 +74,7 @@ class SecretServiceStore:
 
     def get_password(self, service: str, username: str) -> str | None:
         """The item's secret, None when there is no such item."""
-        if self._session is None:
-            self._open()
+        self.open()
         from assume.dbus_wire import DBusError
 
         try:
@@ -88,8 +94,7 @@ class SecretServiceStore:
 
     def set_password(self, service: str, username: str, password: str) -> None:
         """Create or replace the item, with the attributes and label keyring gives it."""
-        if self._session is None:
-            self._open()
+        self.open()
         from assume.dbus_wire import DBusError
 
         attributes = {"username": username, "service": service, "application": KEYRING_APPID}
@@ -112,8 +117,7 @@ class SecretServiceStore:
 
     def delete_password(self, service: str, username: str) -> None:
         """Delete the item; nothing happens when there is none."""
-        if self._session is None:
-            self._open()
+        self.open()
         from assume.dbus_wire import DBusError
 
         try:
@@ -140,3 +144,5 @@ class SecretServiceStore:
         """Close the connection, if one was opened."""
         if self._connection is not None:
             self._connection.close()
+            self._connection = None
+            self._session = None
