@@ -16,18 +16,9 @@ from assume.models import Credentials
 TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, Protocol
+    from typing import Any
 
-    class CredentialCache(Protocol):
-        """What the provider needs from a cache."""
-
-        def get(self, key: str) -> Credentials | None: ...
-
-        def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
-
-        def delete(self, key: str) -> None: ...
-
-        def entries(self) -> dict[str, dict[str, object]]: ...
+    from assume.interfaces import CredentialCache as CredentialCache
 
 SERVICE = "assume"
 CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of UTF-16

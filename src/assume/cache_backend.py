@@ -25,7 +25,7 @@ TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still r
 if TYPE_CHECKING:
     from typing import Any
 
-    from assume.cache import CredentialCache
+    from assume.interfaces import CredentialCache
 
 VARIABLE = "ASSUME_CACHE_BACKEND"
 CHOICES = ("auto", "keyring", "kernel", "none")

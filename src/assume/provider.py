@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from assume.cache import NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan
 from assume.output import printable
 
 
@@ -27,24 +27,8 @@ TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still r
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
-    from typing import Protocol
 
-    from assume.cache import CredentialCache
-
-    Clock = Callable[[], datetime]
-    Prompter = Callable[[str, str], str]
-
-    class Locker(Protocol):
-        """Single flight for one cache key; `mfa` says the holder may wait for a person."""
-
-        def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
-
-    class StsGateway(Protocol):
-        """The STS calls the provider makes (implemented with boto3 in `sts`)."""
-
-        def assume_role(
-            self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
-        ) -> Credentials: ...
+    from assume.interfaces import Clock, CredentialCache, Locker, Prompter, StsGateway
 
 
 def utcnow() -> datetime:
