@@ -148,7 +148,8 @@ def select() -> CredentialCache:
     if choice == "kernel":
         refused = kernel_keyring.available()
         return UnavailableCache(refused) if refused else KernelCache()
-    if sys.platform != "linux" or keyring_chosen_explicitly() or secret_service_answers():
+    # keyring's own config is read (an import of keyring) only when no Secret Service answers.
+    if sys.platform != "linux" or secret_service_answers() or keyring_chosen_explicitly():
         return KeyringCache()
     refused = kernel_keyring.available()
     if refused:
@@ -158,6 +159,7 @@ def select() -> CredentialCache:
 
 KEYRING_NAMES = {
     "keyring.backends.SecretService.Keyring": "Secret Service",
+    "assume.secret_service.SecretServiceStore": "Secret Service",
     "keyring.backends.macOS.Keyring": "macOS Keychain",
     "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
     "keyring.backends.kwallet.DBusKeyring": "KWallet",
