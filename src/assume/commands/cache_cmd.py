@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import click
 
-from assume.cache import CredentialCache
 from assume.errors import AssumeError, CacheUnavailableError
+from assume.interfaces import CredentialCache
 from assume.output import duration_text, table
 
 
