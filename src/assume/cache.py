@@ -9,27 +9,20 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any, Protocol
 
-from assume import cache_index
 from assume.errors import CacheUnavailableError
 from assume.models import Credentials
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from assume.interfaces import CredentialCache as CredentialCache
 
 SERVICE = "assume"
 CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of UTF-16
 MAX_CHUNKS = 8
-
-
-class CredentialCache(Protocol):
-    """What the provider needs from a cache."""
-
-    def get(self, key: str) -> Credentials | None: ...
-
-    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def entries(self) -> dict[str, dict[str, object]]: ...
 
 
 def encode(credentials: Credentials) -> str:
@@ -134,32 +127,55 @@ class KeyringCache:
 
     def __init__(self, backend: Any = None) -> None:
         self._backend = backend
+        self._may_unlock = backend is None  # only the full path may ask to unlock the keyring
+        self._counts: dict[str, int] = {}  # chunks of each entry as this process last read it
 
     @property
     def backend(self) -> Any:
-        """The keyring backend, loaded on first use (remembered class, else discovery)."""
+        """The keyring backend, loaded on first use (remembered class, else discovery); for the
+        Secret Service, one connection for every call of this process (`secret_service`)."""
         if self._backend is None:
-            from assume import keyring_backend
-
-            self._backend = keyring_backend.load()
+            self._backend = self._load()
         return self._backend
 
+    def _load(self) -> Any:
+        from assume import keyring_backend
+        from assume.deadlines import call_with_deadline, keyring_timeout
+        from assume.secret_service import SecretServiceStore
+
+        if keyring_backend.remembered() == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()  # keyring itself is not even imported
+        keyring_backend.warm_up()  # imports are not the keyring's time
+        backend = call_with_deadline("the keyring", keyring_timeout(), keyring_backend.load)
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()
+        return backend
+
     def _call(self, method: str, *args: str) -> Any:
-        """One keyring operation (loading the backend included) within the keyring deadline."""
+        """One keyring operation (loading the backend included) within the keyring deadline.
+        A store with deadlines of its own (`has_deadline`: the Secret Service store's socket
+        timeouts, the kernel keyring's system calls) is called directly; keyring's backends run
+        in a thread held to the deadline."""
         from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
+        from assume.secret_service import SecretServiceLocked
 
-        if self._backend is None:
-            from assume import keyring_backend
-
-            keyring_backend.warm_up()
         try:
-            return call_with_deadline(
-                "the keyring", keyring_timeout(), lambda: getattr(self.backend, method)(*args)
-            )
+            operation = getattr(self.backend, method)
+            if getattr(self.backend, "has_deadline", False):
+                return operation(*args)
+            return call_with_deadline("the keyring", keyring_timeout(), lambda: operation(*args))
         except CacheUnavailableError:
             raise
         except DeadlineExceeded as exc:
             raise CacheUnavailableError(str(exc)) from None
+        except SecretServiceLocked:
+            if not self._may_unlock:
+                raise CacheUnavailableError("the keyring is locked") from None
+            from assume import keyring_backend
+
+            # keyring's own backend can ask the user to unlock the collection.
+            self._backend = keyring_backend.load_class(keyring_backend.SECRET_SERVICE)
+            return self._call(method, *args)
         except Exception as exc:
             if type(exc).__name__ == "PasswordDeleteError":
                 return None
@@ -168,10 +184,12 @@ class KeyringCache:
     def get(self, key: str) -> Credentials | None:
         first = self._call("get_password", SERVICE, key)
         if first is None:
+            self._counts[key] = 1
             return None
         count = chunk_count(first)
         if count is None:
             return None
+        self._counts[key] = count
         rest = [self._call("get_password", SERVICE, name) for name in chunk_names(key, count)[1:]]
         text = join(first, rest)
         return decode(text) if text is not None else None
@@ -181,12 +199,17 @@ class KeyringCache:
         if len(chunks) > MAX_CHUNKS:
             return  # far beyond any real session, and a reader would reject it anyway
         names = chunk_names(key, len(chunks))
-        old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
+        old_count = self._counts.get(key)
+        if old_count is None:  # not read by this process: look at what is there
+            old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
         # Later chunks first, so a reader never sees a new count with old pieces missing.
         for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
         for name in chunk_names(key, old_count)[len(chunks):]:  # a longer entry's leftovers
             self._call("delete_password", SERVICE, name)
+        self._counts[key] = len(chunks)
+        from assume import cache_index
+
         cache_index.record(key, info)
 
     def delete(self, key: str) -> None:
@@ -194,55 +217,64 @@ class KeyringCache:
         # write may have left pieces beyond it.
         for name in chunk_names(key, MAX_CHUNKS):
             self._call("delete_password", SERVICE, name)
+        from assume import cache_index
+
         cache_index.forget([key])
 
     def entries(self) -> dict[str, dict[str, object]]:
+        from assume import cache_index
+
         return cache_index.read()
 
 
 class FastKeyringReader:
     """The hot path's read-only view of the store cache_backend selects: the kernel keyring
     directly; else the remembered keyring backend, loaded without discovery, and for the
-    Secret Service the jeepney fast lane (under `auto`, a bus that does not connect means the
-    kernel keyring). Any trouble reads as a miss."""
+    Secret Service `secret_service`'s own connection (under `auto`, a bus that does not connect
+    means the kernel keyring). Any trouble reads as a miss; `answered` tells a real answer (a
+    hit, or no such entry) from trouble."""
+
+    def __init__(self) -> None:
+        self.answered = False
 
     def get(self, key: str) -> Credentials | None:
         from assume import cache_backend, keyring_backend
-        from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
+        from assume.secret_service import SecretServiceStore, SecretServiceUnavailable
 
         lane = cache_backend.fast_lane()
         if lane == "none":
             return None
         if lane == "kernel":
-            return _kernel_get(key)
+            return self._read(_kernel_store, key)
         path = keyring_backend.remembered()
-        reader = SecretServiceReader() if path in (None, keyring_backend.SECRET_SERVICE) \
+        reader = SecretServiceStore() if path in (None, keyring_backend.SECRET_SERVICE) \
             else None
         if reader is not None and lane == "auto":
             try:
                 reader.open()
             except SecretServiceUnavailable:
                 reader.close()
-                return _kernel_get(key)  # no Secret Service answers: auto uses the kernel
+                return self._read(_kernel_store, key)  # no Secret Service: auto uses the kernel
         if path is None:
             if reader is not None:
                 reader.close()
             return None  # the backend is not known yet: the full path discovers it
         try:
-            backend = reader or keyring_backend.load_class(path)
-            return KeyringCache(backend).get(key)
-        except CacheUnavailableError:
-            return None
+            return self._read(lambda: reader or keyring_backend.load_class(path), key)
         finally:
             if reader is not None:
                 reader.close()
 
+    def _read(self, store: Callable[[], Any], key: str) -> Credentials | None:
+        try:
+            found = KeyringCache(store()).get(key)
+        except CacheUnavailableError:
+            return None
+        self.answered = True
+        return found
 
-def _kernel_get(key: str) -> Credentials | None:
-    """Read `key` from the kernel user keyring; any trouble is a miss."""
+
+def _kernel_store() -> Any:
     from assume.kernel_keyring import KernelKeyring
 
-    try:
-        return KeyringCache(KernelKeyring()).get(key)
-    except CacheUnavailableError:
-        return None
+    return KernelKeyring()

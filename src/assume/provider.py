@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
-from typing import Protocol
 
-from assume.cache import CredentialCache, NullCache
+from assume.cache import NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan
 from assume.output import printable
 
 
@@ -26,22 +23,12 @@ class _LazyLog:
 
 log = _LazyLog()
 
-Clock = Callable[[], datetime]
-Prompter = Callable[[str, str], str]
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
-
-class Locker(Protocol):
-    """Single flight for one cache key; `mfa` says the holder may wait for a person."""
-
-    def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
-
-
-class StsGateway(Protocol):
-    """The STS calls the provider makes (implemented with boto3 in `sts`)."""
-
-    def assume_role(
-        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
-    ) -> Credentials: ...
+    from assume.interfaces import Clock, CredentialCache, Locker, Prompter, StsGateway
 
 
 def utcnow() -> datetime:
@@ -134,6 +121,8 @@ class Provider:
         self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
     ) -> Credentials:
         hop = plan.hops[index]
+        from contextlib import nullcontext
+
         needs_code = bool(hop.mfa_serial)
         lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key, needs_code)
         with lock:
