@@ -177,3 +177,54 @@ def test_unparsable_config_is_a_config_error(home: Path) -> None:
     (home / ".aws" / "config").write_text("[profile x\nregion = 1\n")
     with pytest.raises(ConfigError, match="Cannot parse"):
         resolve(Request(targets=("x",)))
+
+
+# --- the source identity in the cache key (issue 10, item 1) ---------------------------------
+
+ENV_ROLE = """
+[profile env-role]
+role_arn = arn:aws:iam::111111111111:role/FromEnv
+credential_source = Environment
+
+[profile me]
+credential_process = /bin/print-keys
+
+[profile process-role]
+role_arn = arn:aws:iam::111111111111:role/FromProcess
+source_profile = me
+"""
+
+
+@pytest.fixture
+def identity_config(home: Path) -> None:
+    (home / ".aws").mkdir(exist_ok=True)
+    (home / ".aws" / "config").write_text(ENV_ROLE)
+
+
+def test_environment_credential_source_is_keyed_on_the_access_key_in_the_environment(
+    identity_config: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAALICE0000000")
+    alice = resolve(Request(targets=("env-role",)))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIABOB000000000")
+    bob = resolve(Request(targets=("env-role",)))
+    assert not alice.source.needs_resolving
+    assert alice.cache_keys() != bob.cache_keys()
+    assert "AKIA" not in alice.source.identity
+
+
+@pytest.mark.parametrize(
+    ("target", "profile"),
+    [("process-role", None), ("arn:aws:iam::111111111111:role/X", "me"),
+     ("env-role", None), ("ec2", None)],
+    ids=["credential-process-source", "credential-process-profile", "environment-without-keys",
+         "instance-metadata"],
+)
+def test_sources_only_the_sdk_can_resolve_have_no_cache_key_yet(
+    identity_config: None, home: Path, target: str, profile: str | None
+) -> None:
+    with (home / ".aws" / "config").open("a") as config:
+        config.write("\n[profile ec2]\nrole_arn = arn:aws:iam::333333333333:role/I\n"
+                     "credential_source = Ec2InstanceMetadata\n")
+    plan = resolve(Request(targets=(target,), profile=profile))
+    assert plan.source.needs_resolving

@@ -113,15 +113,28 @@ def default_session_name() -> str:
 
 
 def _profile_source(name: str, settings: dict[str, str]) -> Source:
+    """A profile as the source. Static keys identify themselves by their key id; anything else
+    (credential_process, SSO, login_session, web identity) is known once the SDK resolves it."""
     key_id = settings.get("aws_access_key_id")
-    identity = f"profile:{name}" + (f"#{fingerprint(key_id)}" if key_id else "")
-    return Source("profile", name, identity, settings.get("region"))
+    if key_id:
+        return Source("profile", name, f"profile:{name}#{fingerprint(key_id)}",
+                      settings.get("region"))
+    return Source("profile", name, f"profile:{name}", settings.get("region"),
+                  needs_resolving=True)
+
+
+def _environment_source(kind: str, name: str, label: str) -> Source:
+    """Keys in the environment: keyed on a fingerprint of AWS_ACCESS_KEY_ID, read right here,
+    so a hit needs no SDK; without the variable, the SDK's answer decides."""
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
+    if key_id:
+        return Source(kind, name, f"{label}#{fingerprint(key_id)}")
+    return Source(kind, name, label, needs_resolving=True)
 
 
 def _default_source(config: AwsConfig) -> Source:
-    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
-    if key_id:
-        return Source("env", "", f"env#{fingerprint(key_id)}")
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return _environment_source("env", "", "env")
     profile = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
     if profile:
         return _profile_source(profile, config.profile(profile, purpose="profile (AWS_PROFILE)"))
@@ -131,8 +144,8 @@ def _default_source(config: AwsConfig) -> Source:
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
     )
     if container:
-        return Source("default", "container", f"container:{container}")
-    return Source("default", "", "default")
+        return Source("default", "container", f"container:{container}", needs_resolving=True)
+    return Source("default", "", "default", needs_resolving=True)
 
 
 def _int_setting(profile: str, key: str, raw: str) -> int:
@@ -189,7 +202,12 @@ def expand_profile(
                 f"Profile '{name}' has credential_source = {credential_source}.",
                 f"Use one of: {', '.join(CREDENTIAL_SOURCES)}.",
             )
-        return Source("credential_source", credential_source, f"cs:{credential_source}"), [hop]
+        if credential_source == "Environment":
+            source = _environment_source("credential_source", "Environment", "cs:Environment")
+        else:  # instance or container metadata: who answers is known once resolved
+            source = Source("credential_source", credential_source, f"cs:{credential_source}",
+                            needs_resolving=True)
+        return source, [hop]
     raise ConfigError(
         f"Profile '{name}' has role_arn but neither source_profile nor credential_source.",
         "Add source_profile = NAME.",

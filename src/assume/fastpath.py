@@ -64,6 +64,8 @@ def run(argv: list[str]) -> int | None:
             region=parsed.get("region"),  # type: ignore[arg-type]
         )
         plan = resolve(request)
+        if plan.source.needs_resolving:
+            return None  # whose credentials the SDK would find is unknown here: no key yet
         provider = Provider(FastKeyringReader())  # type: ignore[arg-type]
         credentials = provider.cached(plan)
         if credentials is None:

@@ -11,7 +11,7 @@ from typing import Protocol
 from assume.cache import CredentialCache, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source, fingerprint
 
 
 class _LazyLog:
@@ -37,6 +37,18 @@ class StsGateway(Protocol):
         self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
     ) -> Credentials: ...
 
+    def source_credentials(self, source: Source, region: str | None) -> Credentials: ...
+
+    def caller_arn(self, source: Source | Credentials, region: str | None) -> str: ...
+
+
+class CallerLookup(Protocol):
+    """Remembered callers by access key fingerprint (`callers.CallerMemo`, or a dict)."""
+
+    def get(self, fingerprint: str) -> str | None: ...
+
+    def __setitem__(self, fingerprint: str, caller: str) -> None: ...
+
 
 def utcnow() -> datetime:
     """The real clock."""
@@ -47,6 +59,12 @@ def _default_gateway() -> StsGateway:
     from assume.sts import BotoGateway
 
     return BotoGateway()
+
+
+def _default_callers() -> CallerLookup:
+    from assume.callers import CallerMemo
+
+    return CallerMemo()
 
 
 def _default_locker(key: str) -> AbstractContextManager[None]:
@@ -77,6 +95,7 @@ class Provider:
         prompter: Prompter = _no_prompt,
         locker: Locker = _default_locker,
         warn: Callable[[str], None] = _warn,
+        callers: CallerLookup | None = None,
     ) -> None:
         self.cache = cache
         self._gateway_factory = gateway
@@ -85,6 +104,7 @@ class Provider:
         self.prompter = prompter
         self.locker = locker
         self.warn = warn
+        self._callers = callers
 
     @property
     def gateway(self) -> StsGateway:
@@ -94,21 +114,49 @@ class Provider:
         return self._gateway
 
     def cached(self, plan: Plan) -> Credentials | None:
-        """The target's credentials if the cache holds them fresh; never calls STS."""
+        """The target's credentials if the cache holds them fresh; never calls STS.
+
+        None for a source only the SDK can resolve: whose session it would be is unknown.
+        """
+        if plan.source.needs_resolving:
+            return None
         found = self._read(plan.cache_keys()[-1])
         return found if is_fresh(found, self.clock()) else None
 
     def status(self, plan: Plan) -> Iterator[tuple[Hop, str, Credentials | None]]:
-        """Each hop with its cache key and its fresh cached credentials, if any."""
+        """Each hop with its cache key and its fresh cached credentials, if any (no key and
+        nothing cached while the source is unresolved: this never calls anything)."""
+        if plan.source.needs_resolving:
+            for hop in plan.hops:
+                yield hop, "", None
+            return
         for hop, key in zip(plan.hops, plan.cache_keys(), strict=True):
             found = self._read(key)
             yield hop, key, found if is_fresh(found, self.clock()) else None
 
+    def resolve_source(self, plan: Plan) -> tuple[Plan, Credentials | None]:
+        """For a source the SDK resolves, get its credentials once and key the plan on the
+        identity they belong to (its caller ARN); the first hop is then assumed with exactly
+        these credentials, so the session is stored under the identity that obtained it."""
+        if not plan.source.needs_resolving:
+            return plan, None
+        region = plan.hops[0].region or plan.region
+        credentials = self.gateway.source_credentials(plan.source, region)
+        tag = fingerprint(credentials.access_key_id)
+        callers = self._callers if self._callers is not None else _default_callers()
+        caller = callers.get(tag)
+        if caller is None:
+            caller = self.gateway.caller_arn(credentials, region)
+            callers[tag] = caller
+        log.debug("source %s resolved to %s", plan.source.label, caller)
+        return plan._replace(source=plan.source.resolved(caller)), credentials
+
     def get(self, plan: Plan, *, refresh: bool = False) -> Credentials:
         """Credentials for the last hop, reusing the deepest fresh hop of the chain."""
+        plan, source = self.resolve_source(plan)
         keys = plan.cache_keys()
         last = len(keys) - 1
-        start, current = 0, None
+        start, current = 0, source
         for index in range(last, -1, -1):
             if refresh and index == last:
                 continue

@@ -146,6 +146,19 @@ def describe_source(source: Source | Credentials) -> str:
 class BotoGateway:
     """STS through boto3, with errors turned into one clear line each."""
 
+    def source_credentials(self, source: Source, region: str | None) -> Credentials:
+        """The credentials boto3 resolves for `source` (credential_process, SSO, ...), once."""
+        with translate_errors(source):
+            found = source_session(source, region).get_credentials()
+            if found is None:
+                raise SourceCredentialsError(
+                    f"No source credentials found ({describe_source(source)}).",
+                    "Set AWS credentials, pass --profile, or run on a host with an instance "
+                    "role.",
+                )
+            frozen = found.get_frozen_credentials()
+            return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
     def caller_arn(self, source: Source | Credentials, region: str | None) -> str:
         """The ARN of the identity behind `source` (GetCallerIdentity)."""
         with translate_errors(source):

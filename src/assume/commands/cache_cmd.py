@@ -64,7 +64,11 @@ def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
 
     cache = KeyringCache()
     if targets:
-        keys = resolve(Request(targets=targets, profile=profile)).cache_keys()
+        from assume.provider import Provider
+
+        plan = resolve(Request(targets=targets, profile=profile))
+        plan, _ = Provider(cache).resolve_source(plan)  # the sessions of who the source is now
+        keys = plan.cache_keys()
     else:
         keys = list(cache.entries())
     for key in keys:
