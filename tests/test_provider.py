@@ -581,3 +581,43 @@ def test_cached_and_status_never_serve_an_unresolved_source(rig: Rig) -> None:
     assert rig.provider.cached(process_plan(HOP_A)) is None
     assert [found for _, _, found in rig.provider.status(process_plan(HOP_A))] == [None]
     assert rig.sts.resolved == 1, "neither resolves the source"
+
+
+# --- implausible and refused entries (issue 10, items 5 and 9) ------------------------------
+
+
+def test_entry_expiring_beyond_any_real_session_is_never_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    forged = Credentials("ASIAFORGED000000", "secret", "token", T0 + timedelta(days=30), 3600)
+    rig.cache.put(target.cache_keys()[0], forged, {"role": ROLE_A})
+    assert rig.provider.cached(target) is None
+    got = rig.provider.get(target)
+    assert got != forged
+    assert len(rig.sts.calls) == 1
+    assert rig.cache.get(target.cache_keys()[0]) == got, "the implausible entry is replaced"
+
+
+def test_entry_expiring_later_than_its_lifetime_allows_is_never_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    forged = Credentials("ASIAFORGED000000", "secret", "token", T0 + timedelta(hours=20), 3600)
+    rig.cache.put(target.cache_keys()[0], forged, {"role": ROLE_A})
+    assert rig.provider.get(target) != forged
+
+
+def test_session_too_large_to_cache_warns_and_the_older_one_is_not_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    older = rig.provider.get(target)
+    huge_sts = rig.sts.assume_role
+
+    def huge(*args: object) -> Credentials:
+        found = huge_sts(*args)  # type: ignore[arg-type]
+        return found._replace(session_token="x" * 20_000)
+
+    rig.sts.assume_role = huge  # type: ignore[method-assign]
+    big = rig.provider.get(target, refresh=True)
+    assert len(rig.warnings) == 1 and "too large" in rig.warnings[0], rig.warnings
+    assert rig.cache.get(target.cache_keys()[0]) is None
+    rig.sts.assume_role = huge_sts  # type: ignore[method-assign]
+    again = rig.provider.get(target)
+    assert again not in (older, big)
+    assert len(rig.sts.calls) == 3

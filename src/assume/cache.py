@@ -1,17 +1,20 @@
 """Stores of Credentials by cache key: the OS keyring, memory (tests), or nothing.
 
-This is the only module that talks to keyring. Entries are compact JSON, split into chunks
-that fit the Windows Credential Manager's 2,560-byte (UTF-16) limit. A corrupt or truncated
-entry reads as a miss; keyring faults raise CacheUnavailableError for the caller to handle.
+This is the only module that talks to keyring. Entries are compact JSON (`cache_entry`), split
+into chunks that fit the Windows Credential Manager's 2,560-byte (UTF-16) limit. A corrupt,
+truncated, undecodable or out-of-schema entry reads as a miss; keyring faults raise
+CacheUnavailableError for the caller to handle. A put that cannot store a session raises
+EntryRefusedError after removing the older entry, so a stale session is never served instead.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from assume import cache_index
+from assume.cache_entry import EntryRefusedError as EntryRefusedError
+from assume.cache_entry import decode
+from assume.cache_entry import encode as encode
 from assume.errors import CacheUnavailableError
 from assume.models import Credentials
 
@@ -32,33 +35,15 @@ class CredentialCache(Protocol):
     def entries(self) -> dict[str, dict[str, object]]: ...
 
 
-def encode(credentials: Credentials) -> str:
-    """Compact JSON of the credentials (secrets included: only ever stored in a keyring)."""
-    expiration = credentials.expiration
-    data = {
-        "a": credentials.access_key_id,
-        "s": credentials.secret_access_key,
-        "t": credentials.session_token,
-        "e": int(expiration.timestamp()) if expiration else None,
-        "l": credentials.lifetime,
-    }
-    return json.dumps(data, separators=(",", ":"))
-
-
-def decode(text: str) -> Credentials | None:
-    """Credentials from `encode`'s output, or None when the text is damaged."""
-    try:
-        data = json.loads(text)
-        expiration = data["e"]
-        return Credentials(
-            access_key_id=str(data["a"]),
-            secret_access_key=str(data["s"]),
-            session_token=data["t"],
-            expiration=datetime.fromtimestamp(expiration, timezone.utc) if expiration else None,
-            lifetime=data.get("l"),
+def storable(credentials: Credentials, key: str) -> str:
+    """The encoded entry, or EntryRefusedError when it cannot be stored."""
+    text = encode(credentials, key)
+    if len(text) > CHUNK_CHARS * MAX_CHUNKS:
+        raise EntryRefusedError(
+            f"the session is too large to cache ({len(text)} characters, at most "
+            f"{CHUNK_CHARS * MAX_CHUNKS})"
         )
-    except (ValueError, KeyError, TypeError, OverflowError):
-        return None
+    return text
 
 
 def split(text: str) -> list[str]:
@@ -96,10 +81,15 @@ class MemoryCache:
 
     def get(self, key: str) -> Credentials | None:
         text = self.items.get(key)
-        return decode(text) if text is not None else None
+        return decode(text, key) if text is not None else None
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
-        self.items[key] = encode(credentials)
+        try:
+            text = storable(credentials, key)
+        except EntryRefusedError:
+            self.delete(key)
+            raise
+        self.items[key] = text
         self.info[key] = info
 
     def delete(self, key: str) -> None:
@@ -151,23 +141,36 @@ class KeyringCache:
                 return None
             raise CacheUnavailableError(f"{type(exc).__name__}: {exc}") from exc
 
+    def _item(self, name: str) -> str | None:
+        """One stored item; an item that is not UTF-8 reads as damaged (""), not as a fault."""
+        try:
+            return self._call("get_password", SERVICE, name)  # type: ignore[no-any-return]
+        except CacheUnavailableError as exc:
+            if isinstance(exc.__cause__, UnicodeError):
+                return ""
+            raise
+
     def get(self, key: str) -> Credentials | None:
-        first = self._call("get_password", SERVICE, key)
+        first = self._item(key)
         if first is None:
             return None
         count = chunk_count(first)
         if count is None:
             return None
-        rest = [self._call("get_password", SERVICE, name) for name in chunk_names(key, count)[1:]]
+        rest = [self._item(name) for name in chunk_names(key, count)[1:]]
         text = join(first, rest)
-        return decode(text) if text is not None else None
+        return decode(text, key) if text is not None else None
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
-        chunks = split(encode(credentials))
-        if len(chunks) > MAX_CHUNKS:
-            return  # far beyond any real session, and a reader would reject it anyway
+        try:
+            chunks = split(storable(credentials, key))
+        except EntryRefusedError:
+            self.delete(key)  # never leave an older session to be served instead
+            raise
         names = chunk_names(key, len(chunks))
-        old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
+        old = self._item(key)
+        # A damaged first item does not say how many chunks it had: clear every possible one.
+        old_count = 1 if old is None else chunk_count(old) or MAX_CHUNKS
         # Later chunks first, so a reader never sees a new count with old pieces missing.
         for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
@@ -182,8 +185,51 @@ class KeyringCache:
             self._call("delete_password", SERVICE, name)
         cache_index.forget([key])
 
+    def stored_keys(self) -> set[str] | None:
+        """The cache keys that have items in the keyring, found by searching where the backend
+        can (the Secret Service, by attribute); None where it cannot."""
+        from assume import keyring_backend
+
+        if keyring_backend.class_path(self.backend) == keyring_backend.SECRET_SERVICE:
+            from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
+
+            reader = SecretServiceReader()
+            try:
+                names = reader.usernames(SERVICE)
+            except SecretServiceUnavailable:
+                return None
+            finally:
+                reader.close()
+        elif callable(getattr(self.backend, "usernames", None)):  # a backend that can list
+            names = list(self.backend.usernames(SERVICE))
+        else:
+            return None
+        return {name.split(".", 1)[0] for name in names}  # chunk `KEY.N` belongs to KEY
+
+    def keys(self) -> set[str]:
+        """Every cache key known: the index's and, where the keyring can search, its own."""
+        return set(cache_index.read()) | (self.stored_keys() or set())
+
     def entries(self) -> dict[str, dict[str, object]]:
-        return cache_index.read()
+        """Cached sessions and their info. The index is a view: where the keyring can search,
+        it decides which sessions exist, and one missing from the index is still listed."""
+        index = cache_index.read()
+        found = self.stored_keys()
+        if found is None:
+            return index
+        entries: dict[str, dict[str, object]] = {}
+        for key in sorted(found):
+            info = index.get(key)
+            if info is None:
+                credentials = self.get(key)
+                expiration = credentials.expiration if credentials else None
+                info = {"role": "(not in the index)", "profile": None, "source": "(unknown)",
+                        "expires": int(expiration.timestamp()) if expiration else None}
+            entries[key] = info
+        gone = [key for key in index if key not in found]
+        if gone:
+            cache_index.forget(gone)  # removed behind assume's back
+        return entries
 
 
 class FastKeyringReader:

@@ -15,6 +15,8 @@ from assume.models import Credentials
 
 REFRESH_WINDOW = 15 * 60  # seconds: botocore's advisory refresh window
 MANDATORY_WINDOW = 10 * 60  # seconds: botocore's mandatory refresh window
+MAX_SESSION = 36 * 3600  # seconds: GetSessionToken's longest session; AssumeRole's is 12 h
+CLOCK_SLACK = 15 * 60  # seconds: how far a session may seem to outlive its lifetime
 
 
 def refresh_window(lifetime: int | None) -> int:
@@ -31,9 +33,19 @@ def refresh_window(lifetime: int | None) -> int:
     return min(REFRESH_WINDOW, max(MANDATORY_WINDOW, lifetime // 2))
 
 
+def is_plausible(left: float, lifetime: int | None) -> bool:
+    """False for a session that would outlive any real one, or its own stated lifetime:
+    a damaged or forged entry, never to be served."""
+    longest = MAX_SESSION if lifetime is None else min(lifetime, MAX_SESSION)
+    return left <= longest + CLOCK_SLACK
+
+
 def is_fresh(credentials: Credentials | None, now: datetime) -> bool:
     """True when the credentials can be handed out now."""
     if credentials is None:
         return False
     left = credentials.seconds_left(now)
-    return left is None or left > refresh_window(credentials.lifetime)
+    if left is None:
+        return True
+    return is_plausible(left, credentials.lifetime) and left > refresh_window(
+        credentials.lifetime)

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
 from typing import Protocol
 
-from assume.cache import CredentialCache, NullCache
+from assume.cache import CredentialCache, EntryRefusedError, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source, fingerprint
@@ -232,6 +232,8 @@ class Provider:
         }
         try:
             self.cache.put(key, credentials, info)
+        except EntryRefusedError as exc:
+            self.warn(f"{exc}: {hop.label} was not cached (any older session was removed).")
         except CacheUnavailableError as exc:
             self._disable(exc)
 

@@ -19,6 +19,7 @@ from typing import Any
 BUS_NAME = "org.freedesktop.secrets"
 SERVICE_PATH = "/org/freedesktop/secrets"
 SERVICE_INTERFACE = "org.freedesktop.Secret.Service"
+ITEM_INTERFACE = "org.freedesktop.Secret.Item"
 
 
 class SecretServiceUnavailable(Exception):
@@ -68,8 +69,31 @@ class SecretServiceReader:
                 return None
             secrets = self._call("GetSecrets", "aoo", unlocked[:1], self._session)[0]
             return bytes(secrets[unlocked[0]][2]).decode("utf-8")
-        except SecretServiceUnavailable:
-            raise
+        except (SecretServiceUnavailable, UnicodeDecodeError):
+            raise  # an item that is not UTF-8 is damaged, not a fault of the service
+        except Exception as exc:
+            raise SecretServiceUnavailable(str(exc)) from exc
+
+    def usernames(self, service: str) -> list[str]:
+        """The `username` attribute of every item under `service`, locked ones included:
+        what the keyring really holds, whatever any index remembers."""
+        if self._session is None:
+            self._open()
+        try:
+            from jeepney import DBusAddress, new_method_call
+
+            unlocked, locked = self._call("SearchItems", "a{ss}", {"service": service})
+            names = []
+            for path in [*unlocked, *locked]:
+                item = DBusAddress(path, bus_name=BUS_NAME,
+                                   interface="org.freedesktop.DBus.Properties")
+                reply = self._connection.send_and_get_reply(
+                    new_method_call(item, "Get", "ss", (ITEM_INTERFACE, "Attributes")), timeout=5
+                )
+                attributes = reply.body[0][1]
+                if attributes.get("service") == service and attributes.get("username"):
+                    names.append(str(attributes["username"]))
+            return names
         except Exception as exc:
             raise SecretServiceUnavailable(str(exc)) from exc
 

@@ -512,6 +512,117 @@ def test_corrupt_entry_in_the_keyring_is_a_miss_and_is_replaced(
     assert assume_role_calls(server) == 2
 
 
+def rewrite_entry(key: str, change: dict[str, object]) -> None:
+    """Change fields of the stored entry through the keyring API, as another program might."""
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    stored = backend.get_password(SERVICE, key)
+    assert stored is not None and stored.startswith("1|"), stored
+    data = json.loads(stored[2:])
+    data.update(change)
+    backend.set_password(SERVICE, key, "1|" + json.dumps(data))
+
+
+def write_invalid_utf8(key: str) -> None:
+    """Replace the stored entry with bytes that are not UTF-8 (secretstorage, the same
+    Secret Service keyring uses)."""
+    [item] = [item for name, item in secret_service_items() if name == key]
+    item.set_secret(b"1|{\xff\xfe\"a\":1}")  # type: ignore[attr-defined]
+
+
+DAMAGED_ENTRIES: dict[str, Callable[[str], None]] = {
+    "no-expiry": lambda key: rewrite_entry(key, {"e": None}),
+    "no-access-key": lambda key: rewrite_entry(key, {"a": None}),
+    "integer-token": lambda key: rewrite_entry(key, {"t": 1234567}),
+    "text-lifetime": lambda key: rewrite_entry(key, {"l": "x"}),
+    "expiry-in-a-month": lambda key: rewrite_entry(
+        key, {"e": int(time.time()) + 30 * 86400}),
+    "written-for-another-key": lambda key: rewrite_entry(key, {"k": "0" * 40}),
+    "invalid-utf8": write_invalid_utf8,
+}
+
+
+@pytest.mark.parametrize("lane", ["fast", "full"])
+@pytest.mark.parametrize("damage", list(DAMAGED_ENTRIES.values()), ids=list(DAMAGED_ENTRIES))
+def test_entry_outside_the_schema_is_a_miss_and_is_overwritten(
+    world: aws_world.World, server: StsServer, damage: Callable[[str], None], lane: str
+) -> None:
+    env = {"ASSUME_NO_FAST_PATH": "1"} if lane == "full" else {}
+    first = creds_of(run_assume("Role-A", "--format", "json", env=env))
+    damage(key_of("Role-A"))
+    second = run_assume("Role-A", "--format", "json", env=env)
+    replaced = creds_of(second)
+    assert second.stderr == "", "a damaged entry is a plain miss: no warning, no error"
+    assert assume_role_calls(server) == 2
+    assert replaced["AccessKeyId"] != first["AccessKeyId"]
+    assert isinstance(replaced["SessionToken"], str)
+    third = run_assume("Role-A", "--format", "json", env=env)
+    assert creds_of(third) == replaced, "the damaged entry was overwritten"
+    assert assume_role_calls(server) == 2
+
+
+def test_session_too_large_to_cache_does_not_leave_the_older_one_in_place(
+    world: aws_world.World, server: StsServer
+) -> None:
+    older = creds_of(run_assume("Role-A", "--format", "json"))
+    server.app.token_padding = 12_000  # more than the 8 items of 1,200 characters an entry has
+    refreshed = run_assume("Role-A", "--refresh", "--format", "json")
+    big = creds_of(refreshed)
+    assert len(big["SessionToken"]) > 12_000
+    [warning] = warnings_in(refreshed.stderr)
+    assert "too large" in warning
+    assert secret_service_items() == [], "the older session was removed"
+    server.app.token_padding = 0
+    after = creds_of(run_assume("Role-A", "--format", "json"))
+    assert after["AccessKeyId"] not in (older["AccessKeyId"], big["AccessKeyId"])
+    assert assume_role_calls(server) == 3
+
+
+# --- the index is a view, the keyring the truth (issue 10, item 7) --------------------------
+
+
+def lose_the_index(home: Path) -> None:
+    index = home / ".local" / "state" / "assume" / "cache-index.json"
+    assert index.is_file()
+    index.unlink()
+
+
+def test_cache_clear_finds_sessions_by_searching_when_the_index_is_lost(
+    world: aws_world.World, server: StsServer, home: Path
+) -> None:
+    creds_of(run_assume("Role-B", "--format", "json"))
+    assert len(secret_service_items()) == 2
+    lose_the_index(home)
+    cleared = run_assume("cache", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "Cleared 2 cached session(s)" in cleared.stderr
+    assert secret_service_items() == []
+    creds_of(run_assume("Role-B", "--format", "json"))
+    assert assume_role_calls(server) == 4, "the next call is a miss"
+
+
+def test_cache_list_shows_sessions_whose_index_was_lost(
+    world: aws_world.World, server: StsServer, home: Path
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    lose_the_index(home)
+    listed = run_assume("cache", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [record] = json.loads(listed.stdout)
+    assert record["expires_in"] in ("1h 00m", "59m"), record
+
+
+def test_cache_list_drops_index_entries_whose_session_is_gone(
+    world: aws_world.World, server: StsServer
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    clear_secret_service()  # removed behind assume's back (seahorse, secret-tool clear)
+    listed = run_assume("cache", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
+
+
 # --- the hot path ------------------------------------------------------------------------------
 
 

@@ -70,7 +70,7 @@ def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
         plan, _ = Provider(cache).resolve_source(plan)  # the sessions of who the source is now
         keys = plan.cache_keys()
     else:
-        keys = list(cache.entries())
+        keys = sorted(cache.keys())  # the index, and what searching the keyring finds
     for key in keys:
         cache.delete(key)
     click.echo(f"Cleared {len(keys)} cached session(s).", err=True)
