@@ -9,6 +9,7 @@ EntryRefusedError after removing the older entry, so a stale session is never se
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Protocol
 
 from assume import cache_index
@@ -72,6 +73,16 @@ def join(first: str, rest: list[str | None]) -> str | None:
     return first.partition("|")[2] + "".join(part or "" for part in rest)
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One stderr line per message and process."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        sys.stderr.write(f"warning: {message}\n")
+
+
 class MemoryCache:
     """A dict-backed cache for tests and for `--no-cache` style fallbacks within one process."""
 
@@ -124,11 +135,15 @@ class KeyringCache:
 
     @property
     def backend(self) -> Any:
-        """The keyring backend, loaded on first use (remembered class, else discovery)."""
+        """The keyring backend, loaded on first use (remembered class, else discovery).
+        A plaintext backend the user chose is used, with one warning line."""
         if self._backend is None:
             from assume import keyring_backend
 
             self._backend = keyring_backend.load()
+            warning = keyring_backend.plaintext_warning(self._backend)
+            if warning:
+                _warn_once(warning)
         return self._backend
 
     def _call(self, method: str, *args: str) -> Any:
