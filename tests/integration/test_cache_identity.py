@@ -28,8 +28,10 @@ SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 FULL_PATH = {"ASSUME_NO_FAST_PATH": "1"}
 # A credential_process that prints whichever keys the file names (the test switches it).
 KEY_PRINTER = (
-    "import json, sys\n"
+    "import json, pathlib, sys\n"
     "keys = json.load(open(sys.argv[1]))\n"
+    "with open(pathlib.Path(sys.argv[1]).with_name('runs.log'), 'a') as log:\n"
+    "    log.write('run\\n')\n"
     "print(json.dumps({'Version': 1, 'AccessKeyId': keys['id'], "
     "'SecretAccessKey': keys['secret']}))\n"
 )
@@ -138,3 +140,32 @@ def test_environment_source_hit_stays_on_the_fast_path(
     assert not any(line.rsplit("|", 1)[-1].strip().startswith(("boto3", "botocore"))
                    for line in hit.stderr.splitlines() if line.startswith("import time:"))
     assert server.calls().get("AssumeRole", 0) == 1
+
+
+def process_runs(home: Path) -> int:
+    log = home / "runs.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_a_miss_runs_the_credential_process_once_and_assumes_with_its_keys(
+    people: People, server: StsServer, home: Path
+) -> None:
+    result = run_assume("process-role", "--format", "json",
+                        env=as_person(home, "process-role", people.alice))
+    assert result.returncode == 0, result.stderr
+    assert process_runs(home) == 1, "the keys the cache is keyed on are the keys assumed with"
+    assert server.calls().get("GetCallerIdentity", 0) == 1
+    again = run_assume("process-role", "--format", "json")
+    assert again.stdout == result.stdout
+    assert server.calls().get("GetCallerIdentity", 0) == 1, "a known key's caller is remembered"
+
+
+def test_dry_run_of_a_chain_from_a_credential_process_runs_nothing(
+    people: People, server: StsServer, home: Path
+) -> None:
+    as_person(home, "process-role", people.alice)
+    result = run_assume("process-role", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "unknown until profile me is resolved" in result.stdout
+    assert process_runs(home) == 0
+    assert server.calls() == {}
