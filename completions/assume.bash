@@ -26,4 +26,3 @@ _assume_completion_setup() {
 }
 
 _assume_completion_setup;
-

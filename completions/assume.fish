@@ -1,20 +1,17 @@
 function _assume_completion;
-    set -l response (env _ASSUME_COMPLETE=fish_complete COMP_WORDS=(commandline -cp) \
-COMP_CWORD=(commandline -t) assume);
+    set -l response (env _ASSUME_COMPLETE=fish_complete COMP_WORDS=(commandline -cp) COMP_CWORD=(commandline -t) assume);
 
     for completion in $response;
-        set -l metadata (string split --max 1 "," -- $completion);
+        set -l metadata (string split "," $completion);
 
-        if test "$metadata[1]" = "dir";
+        if test $metadata[1] = "dir";
             __fish_complete_directories $metadata[2];
-        else if test "$metadata[1]" = "file";
+        else if test $metadata[1] = "file";
             __fish_complete_path $metadata[2];
-        else if test "$metadata[1]" = "plain";
+        else if test $metadata[1] = "plain";
             echo $metadata[2];
         end;
     end;
 end;
 
-complete --no-files --command assume --arguments \
-"(_assume_completion)";
-
+complete --no-files --command assume --arguments "(_assume_completion)";

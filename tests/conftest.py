@@ -96,6 +96,19 @@ def run_assume(
     )
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The versions this run resolved: a fresh machine may get newer ones than a developer's."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("click", "boto3", "botocore", "keyring", "jeepney", "rich", "moto"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} missing")
+    return "resolved: " + ", ".join(found)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if any secret access key that moto issued is found in a file on disk."""
     _collect_secrets()

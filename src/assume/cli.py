@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -41,15 +40,6 @@ class AssumeGroup(click.Group):
         elif not args and not ctx.resilient_parsing:  # shell completion parses resiliently
             args = ["--help"]
         return super().parse_args(ctx, args)
-
-    def _main_shell_completion(
-        self, ctx_args: MutableMapping[str, Any], prog_name: str, complete_var: str | None = None
-    ) -> None:
-        """Answer `_ASSUME_COMPLETE=...`, with assume's own fish script (see completion.py)."""
-        from assume.completion import register_shells
-
-        register_shells()
-        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Subcommands and global options, plus what `assume TARGET...` takes at that point."""

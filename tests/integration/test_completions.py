@@ -72,27 +72,44 @@ def complete_interactively(shell: list[str], setup: list[str], typed: str) -> st
         child.close(force=True)
 
 
-def test_the_completion_files_match_the_click_command(tmp_path: Path) -> None:
-    subprocess.run([str(ROOT / "scripts" / "gen-completions"), str(tmp_path)], check=True,
+@pytest.fixture(scope="module", params=["committed", "generated"])
+def completions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The completion files to test: the committed ones, and the ones the generator writes
+    with whatever click is installed. What they do in real shells is the contract; their
+    bytes may differ between click versions."""
+    if request.param == "committed":
+        return COMPLETIONS
+    folder = tmp_path_factory.mktemp("completions")
+    subprocess.run([str(ROOT / "scripts" / "gen-completions"), str(folder)], check=True,
                    env={**os.environ, "PYTHON": sys.executable})
+    return folder
+
+
+def test_the_generator_writes_each_file_once_with_one_final_newline(tmp_path: Path) -> None:
+    for run in ("first", "second"):
+        subprocess.run([str(ROOT / "scripts" / "gen-completions"), str(tmp_path / run)],
+                       check=True, env={**os.environ, "PYTHON": sys.executable})
     for name in ("assume.bash", "_assume", "assume.fish"):
-        assert (tmp_path / name).read_bytes() == (COMPLETIONS / name).read_bytes(), (
-            f"completions/{name} is stale: run scripts/gen-completions"
-        )
+        first = (tmp_path / "first" / name).read_bytes()
+        assert first == (tmp_path / "second" / name).read_bytes()
+        assert first.endswith(b"\n") and not first.endswith(b"\n\n")
+        assert b"assume" in first
 
 
 @pytest.mark.parametrize(("typed", "expected"), CASES)
 def test_bash_completes_subcommands_options_formats_and_profiles(
-    config: Path, typed: str, expected: str
+    config: Path, completions: Path, typed: str, expected: str
 ) -> None:
-    setup = ["bind 'set enable-bracketed-paste off'", f"source {COMPLETIONS / 'assume.bash'}"]
+    setup = ["bind 'set enable-bracketed-paste off'", f"source {completions / 'assume.bash'}"]
     line = complete_interactively(["bash", "--norc", "--noprofile", "-i"], setup, typed)
     assert line == expected
 
 
 @pytest.mark.parametrize(("typed", "expected"), CASES)
-def test_zsh_completes_from_fpath(config: Path, typed: str, expected: str) -> None:
-    setup = [f"fpath=({COMPLETIONS} $fpath); autoload -Uz compinit; compinit -u -D",
+def test_zsh_completes_from_fpath(
+    config: Path, completions: Path, typed: str, expected: str
+) -> None:
+    setup = [f"fpath=({completions} $fpath); autoload -Uz compinit; compinit -u -D",
              "unsetopt zle_bracketed_paste 2>/dev/null"]
     line = complete_interactively(["zsh", "-f", "-i"], setup, typed)
     assert line == expected
@@ -100,11 +117,11 @@ def test_zsh_completes_from_fpath(config: Path, typed: str, expected: str) -> No
 
 @pytest.mark.parametrize(("typed", "expected"), CASES)
 def test_fish_completes_from_its_completions_folder(
-    config: Path, home: Path, typed: str, expected: str
+    config: Path, home: Path, completions: Path, typed: str, expected: str
 ) -> None:
     folder = home / ".config" / "fish" / "completions"
     folder.mkdir(parents=True)
-    shutil.copy(COMPLETIONS / "assume.fish", folder / "assume.fish")
+    shutil.copy(completions / "assume.fish", folder / "assume.fish")
     result = subprocess.run(["fish", "-c", f"complete -C '{typed}'"], env=shell_environment(),
                             capture_output=True, text=True, timeout=60)
     assert result.stderr == ""
@@ -195,3 +212,26 @@ def test_cache_list_on_a_terminal_honours_no_color(world: aws_world.World) -> No
     assert child.exitstatus == 0, output
     assert "Role-A" in output
     assert not re.search(r"\x1b\[[0-9;]*3[0-9]", output)  # no foreground colour codes
+
+
+def _readme_install_commands() -> list[str]:
+    """The completion install commands of the README's Completions section, as written."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Completions"):text.index("### No more `eval`")]
+    table = re.findall(r"`(mkdir -p [^`]+)`", section)
+    block = section[section.index("```sh") + len("```sh"):]
+    block = block[:block.index("```")]
+    return [*table, *[line for line in block.splitlines() if line.strip()]]
+
+
+def test_the_readme_completion_install_commands_work_on_a_fresh_home(home: Path) -> None:
+    commands = _readme_install_commands()
+    assert len(commands) >= 6
+    env = shell_environment(HOME=str(home))
+    for command in commands:
+        result = subprocess.run(["bash", "-ec", command], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"{command!r}: {result.stderr}"
+    for installed in (".local/share/bash-completion/completions/assume", ".zfunc/_assume",
+                      ".config/fish/completions/assume.fish"):
+        assert b"_assume_completion" in (home / installed).read_bytes()
