@@ -75,6 +75,11 @@ class Store:
     raw_set: Callable[[str, str], None]
     raw_delete: Callable[[str], None]
     raw_names: Callable[[], list[str]]  # every stored item name under service `assume`
+    foreign: frozenset[str] = frozenset()  # keys already in a shared keyring before the test
+
+    def own_entries(self) -> dict[str, dict[str, object]]:
+        """`cache.entries()` without the sessions others left in a shared keyring."""
+        return {k: v for k, v in self.cache.entries().items() if k not in self.foreign}
 
     def names_of(self, key: str) -> list[str]:
         """The raw items that belong to `key` (its first item and its chunks)."""
@@ -123,7 +128,7 @@ def secret_service_backend() -> object:
     return SecretService.Keyring()
 
 
-def secret_service_store(backend: object) -> Store:
+def secret_service_store(backend: object, foreign: frozenset[str] = frozenset()) -> Store:
     def raw_set(name: str, value: str) -> None:
         backend.set_password(SERVICE, name, value)  # type: ignore[attr-defined]
 
@@ -138,6 +143,7 @@ def secret_service_store(backend: object) -> Store:
         raw_set=raw_set,
         raw_delete=raw_delete,
         raw_names=lambda: sorted(username for username, _ in secret_service_items()),
+        foreign=foreign,
     )
 
 
@@ -151,7 +157,7 @@ def store(request: pytest.FixtureRequest, home: Path) -> Iterator[Store]:
     else:
         backend = secret_service_backend()
         before = {username for username, _ in secret_service_items()}
-        yield secret_service_store(backend)
+        yield secret_service_store(backend, frozenset(n.split(".")[0] for n in before))
         for username, item in secret_service_items():  # leave the daemon as it was found
             if username not in before:
                 item.delete()  # type: ignore[attr-defined]
@@ -455,18 +461,18 @@ def test_entries_lists_put_keys_with_their_info_and_never_a_secret(store: Store)
               "source": "arn:aws:iam::123456789012:role/Role-A"}
     store.cache.put(first, creds_a, info_a)
     store.cache.put(second, creds_b, info_b)
-    entries = store.cache.entries()
+    entries = store.own_entries()
     assert entries == {first: info_a, second: info_b}
     listed = json.dumps(entries)
     for creds in (creds_a, creds_b):
         assert creds.secret_access_key not in listed
         assert (creds.session_token or "")[:40] not in listed
     store.cache.delete(first)
-    assert set(store.cache.entries()) == {second}
+    assert set(store.own_entries()) == {second}
 
 
 def test_entries_is_empty_for_a_new_cache(store: Store) -> None:
-    assert store.cache.entries() == {}
+    assert store.own_entries() == {}
 
 
 # --- the hot path's reader --------------------------------------------------------------

@@ -205,7 +205,11 @@ class KeyringCache:
         can (the Secret Service, by attribute); None where it cannot."""
         from assume import keyring_backend
 
-        if keyring_backend.class_path(self.backend) == keyring_backend.SECRET_SERVICE:
+        try:
+            backend = self.backend
+        except CacheUnavailableError:
+            return None  # no keyring to search: the index is all there is
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
             from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
 
             reader = SecretServiceReader()
@@ -215,8 +219,8 @@ class KeyringCache:
                 return None
             finally:
                 reader.close()
-        elif callable(getattr(self.backend, "usernames", None)):  # a backend that can list
-            names = list(self.backend.usernames(SERVICE))
+        elif callable(getattr(backend, "usernames", None)):  # a backend that can list
+            names = list(backend.usernames(SERVICE))
         else:
             return None
         return {name.split(".", 1)[0] for name in names}  # chunk `KEY.N` belongs to KEY
@@ -236,7 +240,10 @@ class KeyringCache:
         for key in sorted(found):
             info = index.get(key)
             if info is None:
-                credentials = self.get(key)
+                try:
+                    credentials = self.get(key)
+                except CacheUnavailableError:
+                    credentials = None
                 expiration = credentials.expiration if credentials else None
                 info = {"role": "(not in the index)", "profile": None, "source": "(unknown)",
                         "expires": int(expiration.timestamp()) if expiration else None}

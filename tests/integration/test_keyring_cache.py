@@ -616,6 +616,15 @@ def test_cache_list_shows_sessions_whose_index_was_lost(
     assert record["expires_in"] in ("1h 00m", "59m"), record
 
 
+def test_cache_list_without_dbus_shows_the_index(
+    world: aws_world.World, server: StsServer
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    listed = run_assume("cache", "list", "--json", env=NO_DBUS)
+    assert listed.returncode == 0, listed.stderr
+    assert [record["role"] for record in json.loads(listed.stdout)] == [world.role_a]
+
+
 def test_cache_list_drops_index_entries_whose_session_is_gone(
     world: aws_world.World, server: StsServer
 ) -> None:
