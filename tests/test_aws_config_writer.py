@@ -223,3 +223,26 @@ def test_a_symlinked_config_is_edited_through_the_link(config: Path, tmp_path: P
     assert link.is_symlink()
     assert os.path.realpath(link) == str(config)
     assert "[profile deploy]" in config.read_text()
+
+
+def test_defaults_are_written_only_where_the_profile_has_no_such_key(config: Path) -> None:
+    settings = {"credential_process": COMMAND}
+    assert write_profile(config, "deploy", settings, defaults={"region": "eu-west-1"},
+                         force=False) is Change.ADDED
+    assert profile_settings(config, "profile deploy") == {**settings, "region": "eu-west-1"}
+    text = config.read_text().replace("region = eu-west-1\n", "region = ap-south-1\n")
+    config.write_text(text)  # the user picks another region for the profile
+    assert write_profile(config, "deploy", settings, defaults={"region": "eu-west-1"},
+                         force=False) is Change.UNCHANGED
+    assert profile_settings(config, "profile deploy")["region"] == "ap-south-1"
+    config.write_text(text.replace("region = ap-south-1\n", ""))
+    assert write_profile(config, "deploy", settings, defaults={"region": "eu-west-1"},
+                         force=False) is Change.UPDATED
+    assert profile_settings(config, "profile deploy")["region"] == "eu-west-1"
+
+
+def test_a_replaced_profile_gets_the_defaults_not_its_old_settings(config: Path) -> None:
+    write_profile(config, "me", {"credential_process": COMMAND}, defaults={"region": "x-1"},
+                  force=True)
+    assert profile_settings(config, "profile me") == {"credential_process": COMMAND,
+                                                      "region": "x-1"}

@@ -228,3 +228,41 @@ def test_sources_only_the_sdk_can_resolve_have_no_cache_key_yet(
                      "credential_source = Ec2InstanceMetadata\n")
     plan = resolve(Request(targets=(target,), profile=profile))
     assert plan.source.needs_resolving
+
+
+def test_a_bare_name_close_to_a_role_profile_carries_a_did_you_mean_hint() -> None:
+    plan = resolve(Request(targets=("hbu",), profile="base"))
+    assert plan.hops[0].is_bare_name
+    assert plan.hints == ("no profile 'hbu'; using it as a role name in the account of "
+                          "profile base; did you mean 'hub'?",)
+    later = resolve(Request(targets=("hub", "Deeep")))
+    assert later.hints == ("no profile 'Deeep'; using it as a role name in account "
+                           "111111111111; did you mean 'deep'?",)
+
+
+def test_a_bare_name_far_from_every_profile_has_no_hint() -> None:
+    assert resolve(Request(targets=("Admin",), profile="base")).hints == ()
+
+
+def test_a_failure_in_resolving_names_the_close_profile() -> None:
+    with pytest.raises(ConfigError, match=r"Did you mean 'base'\?.*did you mean 'hub'\?"):
+        resolve(Request(targets=("hbu",), profile="bsae"))
+
+
+@pytest.mark.parametrize(("target", "profile"),
+                         [("hub", "base"), ("deep", "hub"), ("deep", "base"), ("self", "self")])
+def test_profile_naming_the_source_the_chain_already_has_is_accepted(
+    target: str, profile: str
+) -> None:
+    assert resolve(Request(targets=(target,), profile=profile)) == \
+        resolve(Request(targets=(target,)))
+
+
+@pytest.mark.parametrize(("target", "profile", "names"),
+                         [("hub", "self", "source_profile = base"),
+                          ("ec2", "base", "credential_source = Ec2InstanceMetadata")])
+def test_profile_naming_another_source_than_the_profiles_own_is_refused(
+    target: str, profile: str, names: str
+) -> None:
+    with pytest.raises(InputError, match=f"names its own source \\({names}\\)"):
+        resolve(Request(targets=(target,), profile=profile))

@@ -250,20 +250,28 @@ def _check_parses(path: Path, text: str, profile: str, settings: dict[str, str] 
         raise ConfigError(f"Cannot write profile '{profile}' to {path} safely.")
 
 
-def write_profile(path: Path, profile: str, settings: dict[str, str], *, force: bool) -> Change:
-    """Add or update the managed profile `profile` with `settings`.
+def write_profile(
+    path: Path,
+    profile: str,
+    settings: dict[str, str],
+    *,
+    force: bool,
+    defaults: dict[str, str] | None = None,
+) -> Change:
+    """Add or update the managed profile `profile` with `settings`, and with each of
+    `defaults` that the profile does not set yet (a value the user chose there stays).
 
     A profile that assume did not write is replaced only with `force`.
     """
     check_profile_name(profile)
-    for key, value in settings.items():
+    for key, value in {**(defaults or {}), **settings}.items():
         if any(ch in value for ch in "\r\n\x00") or value != value.strip():
             raise InputError(f"The value of {key} cannot be written on one config line.")
     original, document = read(path)
     _check_parses(path, document.text(), profile, None)
     section = document.find(profile)
     if section is None:
-        document.add(profile, settings)
+        document.add(profile, {**settings, **(defaults or {})})
         change = Change.ADDED
     elif not document.is_managed(section):
         if not force:
@@ -271,12 +279,15 @@ def write_profile(path: Path, profile: str, settings: dict[str, str], *, force: 
                 f"Profile '{profile}' in {path} was not written by assume.",
                 "Pick another --profile, or add --force to replace it (its settings go).",
             )
-        document.replace(section, profile, settings)
+        document.replace(section, profile, {**settings, **(defaults or {})})
         change = Change.REPLACED
     else:
-        if all(document.settings(section).get(key) == value for key, value in settings.items()):
+        current = document.settings(section)
+        missing = {key: value for key, value in (defaults or {}).items() if key not in current}
+        wanted = {**settings, **missing}
+        if all(current.get(key) == value for key, value in wanted.items()):
             return Change.UNCHANGED
-        document.update(section, settings)
+        document.update(section, wanted)
         change = Change.UPDATED
     text = document.text()
     _check_parses(path, text, profile, settings)

@@ -31,6 +31,15 @@ USE_HINTS = {  # shown when shell lines are printed to a terminal instead of bei
 }
 
 
+# main() takes --debug out of argv before click parses anything, so it works with every command;
+# this option only lists it in the help and offers it to shell completion.
+debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False,
+    help="Log each step (hop, source, endpoint) on stderr, never a secret; any command "
+         "takes it (or ASSUME_DEBUG=1).",
+)
+
+
 class AssumeGroup(click.Group):
     """`assume TARGET...` runs the default command; known names run subcommands."""
 
@@ -66,6 +75,7 @@ class AssumeGroup(click.Group):
     epilog="Options for assuming a role: assume TARGET --help",
 )
 @click.version_option(__version__, "--version", prog_name="assume", message="%(prog)s %(version)s")
+@debug_option
 def cli() -> None:
     """Assume AWS IAM roles and hand the credentials to your shell, SDKs and scripts.
 
@@ -96,6 +106,7 @@ class DefaultCommand(click.Command):
 @click.option("--unset", is_flag=True, help="Print the lines that remove assume's variables.")
 @click.option("--dry-run", is_flag=True,
               help="Print the planned chain (each hop, its source, cached until) and stop.")
+@debug_option
 def assume_command(fmt: str | None, unset: bool, dry_run: bool, **params: Any) -> None:
     """Assume TARGET (a chain when several) and print the credentials.
 
@@ -135,7 +146,7 @@ def print_plan(params: dict[str, Any]) -> None:
     from assume.output import table
 
     plan = resolve(build_request(params))
-    for note in plan.notes:
+    for note in (*plan.notes, *(f"note: {hint}" for hint in plan.hints)):
         click.echo(note, err=True)
     provider = make_provider(params, plan)
     rows = []
@@ -169,6 +180,7 @@ class ExecCommand(click.Command):
 
 @cli.command("exec", cls=ExecCommand)
 @session_options
+@debug_option
 @click.pass_context
 def exec_command(ctx: click.Context, /, **params: Any) -> None:
     """Run COMMAND with TARGET's credentials; exit with its exit code.

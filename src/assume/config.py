@@ -8,11 +8,14 @@ from __future__ import annotations
 import configparser
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assume import validation
-from assume.errors import ConfigError, InputError
+from assume.errors import AssumeError, ConfigError, InputError
 from assume.models import MFA_SESSION_HOP, ROLE_HOP, Hop, Plan, Source, fingerprint
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
@@ -60,6 +63,15 @@ def _read(path: Path) -> configparser.RawConfigParser:
     return parser
 
 
+def close_names(name: str, names: Iterable[str]) -> list[str]:
+    """Up to three of `names` that look like a typo of `name` (case aside), closest first."""
+    import difflib
+
+    by_lower = {candidate.lower(): candidate for candidate in names}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    return [by_lower[candidate] for candidate in close]
+
+
 class AwsConfig:
     """The merged profiles of the AWS config and credentials files."""
 
@@ -88,9 +100,7 @@ class AwsConfig:
         try:
             return self.profiles[name]
         except KeyError:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(self.profiles), n=3, cutoff=0.6)
+            close = close_names(name, self.profiles)
             hint = f"Did you mean {', '.join(repr(c) for c in close)}?" if close else (
                 f"Profiles are read from {config_path()} and {credentials_path()}."
             )
@@ -271,23 +281,40 @@ def _check_configured_duration(hop: Hop, chained: bool, notes: list[str]) -> Hop
     return hop
 
 
-def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
-    """Turn the request's TARGETs into a Plan: the source and one Hop per AssumeRole call."""
+def resolve(request: Request, config: AwsConfig | None = None, *, hints: bool = True) -> Plan:
+    """Turn the request's TARGETs into a Plan: the source and one Hop per AssumeRole call.
+
+    A bare role name that looks like a typo of a role profile's name gives the plan a hint,
+    and any error raised here carries it too; `hints=False` (the fast path, when nobody
+    watches stderr) skips looking for them.
+    """
     if not request.targets:
         raise InputError("No TARGET given.", "Try: assume ROLE_PROFILE, or see assume --help.")
     config = config or AwsConfig.load()
+    typos = _bare_name_typos(config, request.targets) if hints else []
+    try:
+        plan = _resolve(request, config)
+    except AssumeError as exc:
+        where = "the account of its source"
+        raise exc.with_hints(tuple(_typo_hint(target, close, where)
+                                   for _, target, close in typos)) from None
+    said = []
+    for index, target, close in typos:
+        hop_index = len(plan.hops) - len(request.targets) + index
+        said.append(_typo_hint(target, close, _account_of_source(plan, hop_index)))
+    return plan._replace(hints=tuple(said))
+
+
+def _resolve(request: Request, config: AwsConfig) -> Plan:
     env_region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     region_hint = request.region or env_region
     hops: list[Hop] = []
     source: Source | None = None
     for index, target in enumerate(request.targets):
         if index == 0 and target in config.profiles and "role_arn" in config.profiles[target]:
-            if request.profile:
-                raise InputError(
-                    f"Profile '{target}' names its own source; --profile cannot apply to it.",
-                    "Drop --profile, or pass the role ARN instead.",
-                )
             source, hops = expand_profile(config, target)
+            if request.profile:
+                _check_named_source(config, target, request.profile, source, hops)
             continue
         hops.append(_hop_for_target(config, target, region_hint))
     if source is None:
@@ -312,6 +339,53 @@ def resolve(request: Request, config: AwsConfig | None = None) -> Plan:
         region = config.profiles["default"].get("region")
     return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets,
                 notes=tuple(notes))
+
+
+def _check_named_source(
+    config: AwsConfig, target: str, profile: str, source: Source, hops: list[Hop]
+) -> None:
+    """--profile with a role profile as first TARGET: the same source given twice is no
+    conflict (the chain already starts from it); a different one is refused."""
+    chain = {hop.profile for hop in hops[:-1]}
+    if source.kind in ("profile", "profile_keys"):
+        chain.add(source.name)
+    if profile in chain:
+        return
+    settings = config.profiles[target]
+    key = "source_profile" if "source_profile" in settings else "credential_source"
+    raise InputError(
+        f"Profile '{target}' names its own source ({key} = {settings.get(key)}), "
+        f"not '{profile}'; --profile cannot apply to it.",
+        "Drop --profile, or pass the role ARN instead.",
+    )
+
+
+def _bare_name_typos(config: AwsConfig, targets: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    """TARGETs taken as bare role names that look like a role profile's name mistyped, each
+    with its position and the closest such profile."""
+    typos = []
+    for index, target in enumerate(targets):
+        if (target in config.profiles or target.startswith("arn:")
+                or validation.split_account_role(target)):
+            continue
+        close = close_names(target, config.role_profiles())
+        if close:
+            typos.append((index, target, close[0]))
+    return typos
+
+
+def _typo_hint(target: str, profile: str, where: str) -> str:
+    return f"no profile '{target}'; using it as a role name in {where}; did you mean '{profile}'?"
+
+
+def _account_of_source(plan: Plan, hop_index: int) -> str:
+    """Where a bare role name at `hop_index` is looked up: the account of whatever assumes it."""
+    before = plan.hops[hop_index - 1] if hop_index > 0 else None
+    if before is None or before.kind == MFA_SESSION_HOP:
+        return f"the account of {plan.source.label}"
+    if before.role.startswith("arn:"):
+        return f"account {before.role.split(':')[4]}"
+    return f"the account of role {before.role}"
 
 
 def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:

@@ -16,6 +16,12 @@ class AssumeError(Exception):
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
 
+    def with_hints(self, hints: tuple[str, ...]) -> AssumeError:
+        """This error with more hints after its own (each a sentence, capitalised here)."""
+        extra = " ".join(hint[:1].upper() + hint[1:] for hint in hints)
+        self.hint = f"{self.hint} {extra}".strip()
+        return self
+
 
 class InputError(AssumeError):
     """Bad usage or bad input, found before any network call. Exit code 2."""

@@ -63,7 +63,7 @@ def run(argv: list[str]) -> int | None:
             profile=parsed.get("profile"),  # type: ignore[arg-type]
             region=parsed.get("region"),  # type: ignore[arg-type]
         )
-        plan = resolve(request)
+        plan = resolve(request, hints=sys.stderr.isatty())  # typo hints only for a person
         if plan.source.needs_resolving:
             return None  # whose credentials the SDK would find is unknown here: no key yet
         provider = Provider(FastKeyringReader())  # type: ignore[arg-type]
@@ -84,6 +84,8 @@ def run(argv: list[str]) -> int | None:
         output = render(credentials, plan.region, str(fmt))
     except Exception:
         return None  # the full path will redo the work and report any error properly
+    if plan.hints:  # a person is watching: say what TARGET was taken as
+        sys.stderr.write("".join(f"note: {hint}\n" for hint in plan.hints))
     sys.stdout.write(output)
     sys.stdout.flush()
     return 0

@@ -146,6 +146,7 @@ class Plan(NamedTuple):
     region: str | None = None
     targets: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()  # possible typos: said with any failure, on success on a terminal
 
     def cache_keys(self) -> list[str]:
         """The cache key of each hop; each builds on the key of the hop before it.

@@ -33,6 +33,8 @@ CASES = [
     ("assume exec cro", "assume exec cross"),
     ("assume shell-i", "assume shell-init"),
     ("assume configure --source-profile al", "assume configure --source-profile alice"),
+    ("assume Role-A --deb", "assume Role-A --debug"),
+    ("assume exec Role-A --deb", "assume exec Role-A --debug"),
 ]
 
 
@@ -175,6 +177,13 @@ def test_every_command_help_has_examples(home: Path, path: str) -> None:
     assert re.search(r"^\s+assume ", examples, re.MULTILINE) or re.search(
         r"^\s+eval ", examples, re.MULTILINE
     )
+
+
+@pytest.mark.parametrize("args", [["Role-A", "--help"], ["exec", "--help"], ["--help"]])
+def test_debug_is_listed_in_the_help(home: Path, args: list[str]) -> None:
+    result = run_assume(*args)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\s+--debug\s+Log each step", result.stdout, re.MULTILINE), result.stdout
 
 
 def test_version_prints_the_package_version(home: Path) -> None:

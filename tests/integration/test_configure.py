@@ -60,10 +60,25 @@ def cli_arn(world: aws_world.World, profile: str) -> str:
     return str(json.loads(result.stdout)["Arn"])
 
 
-def written_block(profile: str, command: list[str]) -> str:
+def written_block(profile: str, command: list[str], region: str = "us-east-1") -> str:
     return (f"\n[profile {profile}]\n"
             f"{MARKER}; `assume configure --remove --profile {profile}` removes it\n"
-            f"credential_process = {shlex.join(command)}\n")
+            f"credential_process = {shlex.join(command)}\n"
+            f"region = {region}\n")
+
+
+def cli_arn_with_the_profiles_region(world: aws_world.World, profile: str) -> str:
+    """`aws sts get-caller-identity --profile PROFILE` with no --region and no region variable:
+    the region must come from the profile itself."""
+    assert not {"AWS_REGION", "AWS_DEFAULT_REGION"} & set(os.environ)
+    result = subprocess.run(
+        [aws_cli(), "sts", "get-caller-identity", "--profile", profile, "--output", "json",
+         "--endpoint-url", world.endpoint],
+        env={**os.environ, "AWS_PAGER": ""}, capture_output=True, text=True, timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    return str(json.loads(result.stdout)["Arn"])
 
 
 def test_boto3_reaches_the_role_through_the_new_profile_and_nothing_else_changed(
@@ -183,3 +198,60 @@ def test_a_crash_mid_write_is_one_error_line_and_the_old_file_stays(
                    "It was left as it was.\n")
     assert config.read_bytes() == before
     assert sorted(path.name for path in config.parent.iterdir()) == ["config", "credentials"]
+
+
+def test_the_profile_carries_the_chains_region_so_clients_need_none(
+    world: aws_world.World, config: Path,
+) -> None:
+    for target, profile in (("Role-A", "role-a"), ("cross", "far")):
+        result = run_assume("configure", target, "--profile", profile)
+        assert result.returncode == 0, result.stderr
+    assert "  region = us-east-1\n" in run_assume("configure", "Role-A", "--profile", "r2").stderr
+    session = boto3.Session(profile_name="role-a")  # AWS_REGION is not set: the profile's
+    assert session.region_name == "us-east-1"
+    assert session.client("sts").get_caller_identity()["Arn"] == ROLE_A_ARN
+    assert boto3.Session(profile_name="far").region_name == "eu-west-1"  # cross's own region
+    assert cli_arn_with_the_profiles_region(world, "role-a") == ROLE_A_ARN
+    assert cli_arn_with_the_profiles_region(world, "far").startswith(
+        f"arn:aws:sts::{aws_world.OTHER_ACCOUNT}:assumed-role/Cross-Role/")
+
+
+def test_region_and_no_region_choose_what_is_written(config: Path) -> None:
+    chosen = run_assume("configure", "Role-A", "--profile", "r", "--region", "ap-south-1")
+    assert chosen.returncode == 0, chosen.stderr
+    assert boto3.Session(profile_name="r").region_name == "ap-south-1"
+    again = run_assume("configure", "Role-A", "--profile", "r")  # a region already there stays
+    assert "is up to date" in again.stderr
+    assert boto3.Session(profile_name="r").region_name == "ap-south-1"
+    none = run_assume("configure", "Role-A", "--profile", "n", "--no-region")
+    assert none.returncode == 0, none.stderr
+    assert "no region" in none.stderr
+    assert boto3.Session(profile_name="n").region_name is None
+    for bad, says in ((["--region", "eu-west-1", "--no-region"], "not both"),
+                      (["--region", "eu west"], "is not a region name")):
+        refused = run_assume("configure", "Role-A", "--profile", "x", *bad)
+        assert (refused.returncode, refused.stdout) == (2, ""), refused.stderr
+        assert refused.stderr.count("\n") == 1 and says in refused.stderr
+    assert "[profile x]" not in config.read_text()
+
+
+def test_a_chain_with_no_region_anywhere_says_how_to_add_one(
+    world: aws_world.World, home: Path,
+) -> None:
+    config = aws_world.write_config(home, world)
+    config.write_text(config.read_text().replace("region = us-east-1\n", "")
+                      .replace("region = eu-west-1\n", ""))
+    result = run_assume("configure", "Role-A", "--profile", "role-a")
+    assert result.returncode == 0, result.stderr
+    assert "no region" in result.stderr and "--region" in result.stderr
+    assert "region =" not in config.read_text()
+
+
+def test_configure_names_the_profile_a_mistyped_target_may_mean(config: Path) -> None:
+    refused = run_assume("configure", "Rol-A", "--profile", "x")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1
+    assert "did you mean 'Role-A'?" in refused.stderr
+    done = run_assume("configure", "Rol-A", "--source-profile", "alice", "--profile", "x")
+    assert done.returncode == 0, done.stderr
+    assert "note: no profile 'Rol-A'; using it as a role name" in done.stderr

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -155,7 +156,18 @@ def test_cache_list_json_lists_each_cached_hop(
         ("Role-A", world.role_a, "profile alice"),
         ("Role-B", world.role_b, world.role_a),
     ]
-    assert all(re.fullmatch(r"1h 00m|5\dm", r["expires_in"]) for r in records), records
+    expiry = datetime.strptime(creds["Expiration"], "%Y-%m-%dT%H:%M:%SZ")
+    epoch = int(expiry.replace(tzinfo=timezone.utc).timestamp())
+    for record in records:
+        assert set(record) == {"target", "role", "source", "expires", "expires_epoch",
+                               "seconds_left"}
+        assert isinstance(record["seconds_left"], int) and not isinstance(
+            record["seconds_left"], bool)
+        assert 3000 < record["seconds_left"] <= 3600, record
+        assert isinstance(record["expires_epoch"], int)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["expires"])
+    role_b = next(record for record in records if record["target"] == "Role-B")
+    assert (role_b["expires"], role_b["expires_epoch"]) == (creds["Expiration"], epoch)
     assert creds["SecretAccessKey"] not in listed.stdout
     assert creds["SessionToken"] not in listed.stdout
 
@@ -164,6 +176,22 @@ def test_cache_list_is_empty_before_any_call(world: aws_world.World) -> None:
     listed = run_assume("cache", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == []
+    plain = run_assume("cache", "list")
+    assert (plain.returncode, plain.stdout) == (0, "")
+    assert plain.stderr == "No cached sessions.\n"
+
+
+def test_an_empty_cache_on_a_terminal_is_one_line_not_an_empty_table(
+    world: aws_world.World,
+) -> None:
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "assume", "cache", "list"],
+                          env=dict(os.environ), encoding="utf-8", timeout=60)
+    output = child.read()
+    child.close()
+    assert child.exitstatus == 0, output
+    assert output == "No cached sessions.\r\n"
 
 
 def test_cache_clear_target_forces_one_new_sts_call(
@@ -613,7 +641,7 @@ def test_cache_list_shows_sessions_whose_index_was_lost(
     listed = run_assume("cache", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     [record] = json.loads(listed.stdout)
-    assert record["expires_in"] in ("1h 00m", "59m"), record
+    assert 3000 < record["seconds_left"] <= 3600, record
 
 
 def test_cache_list_without_dbus_shows_the_index(

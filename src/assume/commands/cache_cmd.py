@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import datetime, timezone
 
 import click
 
@@ -22,29 +24,42 @@ def cache_group() -> None:
 
 
 @cache_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON for scripts (expiry as ISO 8601 and epoch, seconds left).")
 def cache_list(as_json: bool) -> None:
     """List cached sessions: role, source and time left. Never shows a secret.
 
     \b
     Examples:
       assume cache list
-      assume cache list --json | jq -r '.[].role'
+      assume cache list --json | jq -r '.[] | select(.seconds_left > 600) | .role'
     """
     from assume.cache import KeyringCache
 
     now = time.time()
-    rows = []
+    records: list[dict[str, object]] = []
+    rows: list[list[str]] = []
     for entry in sorted(KeyringCache().entries().values(), key=lambda e: str(e.get("role"))):
-        expires = entry.get("expires")
-        left = float(expires) - now if isinstance(expires, (int, float)) else None
-        rows.append([
-            str(entry.get("profile") or entry.get("role")),
-            str(entry.get("role")),
-            str(entry.get("source")),
-            duration_text(left),
-        ])
-    table("Cached sessions", ["Target", "Role", "Source", "Expires in"], rows, as_json=as_json)
+        target, role = str(entry.get("profile") or entry.get("role")), str(entry.get("role"))
+        source, expires = str(entry.get("source")), entry.get("expires")
+        epoch = int(expires) if isinstance(expires, (int, float)) else None
+        left = None if epoch is None else max(0, int(epoch - now))
+        records.append({"target": target, "role": role, "source": source,
+                        "expires": _iso(epoch), "expires_epoch": epoch, "seconds_left": left})
+        rows.append([target, role, source, duration_text(left)])
+    if as_json:
+        click.echo(json.dumps(records, indent=2))
+    elif not rows:
+        click.echo("No cached sessions.", err=True)
+    else:
+        table("Cached sessions", ["Target", "Role", "Source", "Expires in"], rows)
+
+
+def _iso(epoch: int | None) -> str | None:
+    """An epoch as UTC ISO 8601 with a `Z`, the form the credentials carry."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @cache_group.command("clear")

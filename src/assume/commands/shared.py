@@ -73,9 +73,23 @@ def make_provider(params: dict[str, Any], plan: Plan) -> Any:
 
 
 def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
-    """Resolve the targets and get credentials for the last hop."""
+    """Resolve the targets and get credentials for the last hop.
+
+    The plan's hints (a TARGET that looks like a mistyped profile) go with any error, and to
+    stderr on success when a person is watching it.
+    """
+    import sys
+
+    from assume.errors import AssumeError
+
     plan = resolve(build_request(params))
     for note in plan.notes:
         click.echo(note, err=True)
-    credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
+    try:
+        credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
+    except AssumeError as exc:
+        raise exc.with_hints(plan.hints) from None
+    if plan.hints and sys.stderr.isatty():
+        for hint in plan.hints:
+            click.echo(f"note: {hint}", err=True)
     return plan, credentials
