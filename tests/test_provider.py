@@ -68,9 +68,9 @@ class FakeSts:
         return self.source_keys
 
     def caller_arn(self, source: Source | Credentials, region: str | None) -> str:
-        assert isinstance(source, Credentials)
-        self.asked_caller.append(source.access_key_id)
-        return CALLERS[source.access_key_id]
+        assert isinstance(source, Source) and source.credentials is not None
+        self.asked_caller.append(source.credentials.access_key_id)
+        return CALLERS[source.credentials.access_key_id]
 
     def assume_role(
         self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
@@ -553,7 +553,9 @@ def test_unresolved_source_has_no_cache_key() -> None:
 def test_sdk_source_is_assumed_with_the_very_credentials_it_was_keyed_on(rig: Rig) -> None:
     rig.provider.get(process_plan(HOP_A))
     assert rig.sts.resolved == 1
-    assert rig.sts.calls[0].source == ALICE_KEYS, "no second resolution between key and call"
+    source = rig.sts.calls[0].source
+    assert isinstance(source, Source) and source.label == "profile me"
+    assert source.credentials == ALICE_KEYS, "no second resolution between key and call"
 
 
 def test_another_identity_behind_the_same_profile_never_gets_the_cached_session(
@@ -563,7 +565,8 @@ def test_another_identity_behind_the_same_profile_never_gets_the_cached_session(
     rig.sts.source_keys = BOB_KEYS  # the credential_process now answers with Bob's keys
     bob = rig.provider.get(process_plan(HOP_A))
     assert bob != alice
-    assert [call.source for call in rig.sts.calls] == [ALICE_KEYS, BOB_KEYS]
+    assert [call.source.credentials for call in rig.sts.calls  # type: ignore[union-attr]
+            ] == [ALICE_KEYS, BOB_KEYS]
     rig.sts.source_keys = ALICE_KEYS
     assert rig.provider.get(process_plan(HOP_A)) == alice, "each keeps its own entry"
     assert len(rig.sts.calls) == 2

@@ -51,7 +51,8 @@ class Source(NamedTuple):
     Where the credentials come from the SDK (credential_process, SSO, login_session, web
     identity, container or instance metadata), the config only says where to look, not who
     answers: such a source `needs_resolving`, and no cache key exists until `resolved` adds
-    the identity its credentials really belong to.
+    the identity its credentials really belong to, and the credentials themselves (the first
+    hop is assumed with exactly those, never with a second resolution).
     """
 
     kind: str
@@ -59,10 +60,12 @@ class Source(NamedTuple):
     identity: str
     region: str | None = None
     needs_resolving: bool = False
+    credentials: Credentials | None = None
 
-    def resolved(self, caller: str) -> Source:
+    def resolved(self, caller: str, credentials: Credentials) -> Source:
         """This source, keyed on the identity (caller ARN) its credentials turned out to be."""
-        return self._replace(identity=f"{self.identity}|{caller}", needs_resolving=False)
+        return self._replace(identity=f"{self.identity}|{caller}", needs_resolving=False,
+                             credentials=credentials)
 
     @property
     def label(self) -> str:

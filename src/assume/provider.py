@@ -134,29 +134,31 @@ class Provider:
             found = self._read(key)
             yield hop, key, found if is_fresh(found, self.clock()) else None
 
-    def resolve_source(self, plan: Plan) -> tuple[Plan, Credentials | None]:
+    def resolve_source(self, plan: Plan) -> Plan:
         """For a source the SDK resolves, get its credentials once and key the plan on the
-        identity they belong to (its caller ARN); the first hop is then assumed with exactly
-        these credentials, so the session is stored under the identity that obtained it."""
+        identity they belong to (its caller ARN). The resolved source carries the credentials:
+        the first hop is assumed with exactly these, so the session is stored under the
+        identity that obtained it."""
         if not plan.source.needs_resolving:
-            return plan, None
+            return plan
         region = plan.hops[0].region or plan.region
         credentials = self.gateway.source_credentials(plan.source, region)
+        unkeyed = plan.source._replace(credentials=credentials)
         tag = fingerprint(credentials.access_key_id)
         callers = self._callers if self._callers is not None else _default_callers()
         caller = callers.get(tag)
         if caller is None:
-            caller = self.gateway.caller_arn(credentials, region)
+            caller = self.gateway.caller_arn(unkeyed, region)
             callers[tag] = caller
         log.debug("source %s resolved to %s", plan.source.label, caller)
-        return plan._replace(source=plan.source.resolved(caller)), credentials
+        return plan._replace(source=plan.source.resolved(caller, credentials))
 
     def get(self, plan: Plan, *, refresh: bool = False) -> Credentials:
         """Credentials for the last hop, reusing the deepest fresh hop of the chain."""
-        plan, source = self.resolve_source(plan)
+        plan = self.resolve_source(plan)
         keys = plan.cache_keys()
         last = len(keys) - 1
-        start, current = 0, source
+        start, current = 0, None
         for index in range(last, -1, -1):
             if refresh and index == last:
                 continue

@@ -65,6 +65,8 @@ def source_session(source: Source | Credentials, region: str | None) -> boto3.Se
     """A boto3 session holding the credentials a hop is assumed with."""
     if isinstance(source, Credentials):
         return _session_from_credentials(source, region)
+    if source.credentials is not None:  # resolved once already: never resolve a second time
+        return _session_from_credentials(source.credentials, region)
     if source.kind == "profile":
         return boto3.Session(profile_name=source.name, region_name=region)
     if source.kind == "profile_keys":

@@ -169,3 +169,15 @@ def test_dry_run_of_a_chain_from_a_credential_process_runs_nothing(
     assert "unknown until profile me is resolved" in result.stdout
     assert process_runs(home) == 0
     assert server.calls() == {}
+
+
+def test_rejected_keys_from_the_credential_process_are_named_as_that_source(
+    people: People, server: StsServer, home: Path
+) -> None:
+    bogus = {"id": "AKIA" + "Z" * 16, "secret": "not-a-secret"}
+    result = run_assume("process-role", "--format", "json",
+                        env=as_person(home, "process-role", bogus))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "profile me" in result.stderr, result.stderr
+    assert "previous hop" not in result.stderr

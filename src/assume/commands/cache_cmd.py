@@ -82,7 +82,7 @@ def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
         from assume.provider import Provider
 
         plan = resolve(Request(targets=targets, profile=profile))
-        plan, _ = Provider(cache).resolve_source(plan)  # the sessions of who the source is now
+        plan = Provider(cache).resolve_source(plan)  # the sessions of who the source is now
         keys = plan.cache_keys()
     else:
         keys = sorted(cache.keys())  # the index, and what searching the keyring finds
