@@ -266,3 +266,25 @@ def test_profile_naming_another_source_than_the_profiles_own_is_refused(
 ) -> None:
     with pytest.raises(InputError, match=f"names its own source \\({names}\\)"):
         resolve(Request(targets=(target,), profile=profile))
+
+
+def test_static_keys_next_to_a_credential_process_wait_for_the_sdk(
+    identity_config: None, home: Path
+) -> None:
+    """botocore may prefer the process (or SSO) to keys in the config file: whose keys are
+    used is known once resolved, so the key id in the file alone is no identity."""
+    with (home / ".aws" / "config").open("a") as config:
+        config.write("\n[profile both]\naws_access_key_id = AKIASTATIC000000\n"
+                     "aws_secret_access_key = x\ncredential_process = /bin/print-keys\n")
+    plan = resolve(Request(targets=("arn:aws:iam::111111111111:role/X",), profile="both"))
+    assert plan.source.needs_resolving
+
+
+def test_a_profile_that_is_its_own_source_is_keyed_on_its_keys(home: Path) -> None:
+    (home / ".aws" / "config").write_text(
+        "[profile self-role]\nrole_arn = arn:aws:iam::111111111111:role/X\n"
+        "source_profile = self-role\naws_access_key_id = AKIASELFROLE0000\n"
+        "aws_secret_access_key = x\n")
+    plan = resolve(Request(targets=("self-role",)))
+    assert plan.source.kind == "profile_keys" and not plan.source.needs_resolving
+    assert plan.source.identity.startswith("profile:self-role#")

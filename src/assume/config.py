@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+# Profile settings through which the SDK finds credentials (whose, it alone knows).
+SDK_CREDENTIAL_SETTINGS = ("credential_process", "sso_session", "sso_start_url",
+                           "sso_account_id", "web_identity_token_file", "login_session")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
 
 
@@ -126,11 +129,17 @@ def _profile_source(name: str, settings: dict[str, str]) -> Source:
     """A profile as the source. Static keys identify themselves by their key id; anything else
     (credential_process, SSO, login_session, web identity) is known once the SDK resolves it."""
     key_id = settings.get("aws_access_key_id")
-    if key_id:
-        return Source("profile", name, f"profile:{name}#{fingerprint(key_id)}",
-                      settings.get("region"))
+    # botocore may prefer any of these to keys in the config file: then the SDK decides.
+    if key_id and not any(setting in settings for setting in SDK_CREDENTIAL_SETTINGS):
+        return _static_keys_source("profile", name, settings)
     return Source("profile", name, f"profile:{name}", settings.get("region"),
                   needs_resolving=True)
+
+
+def _static_keys_source(kind: str, name: str, settings: dict[str, str]) -> Source:
+    """A profile's own keys, keyed on a fingerprint of their key id."""
+    identity = f"profile:{name}#{fingerprint(settings['aws_access_key_id'])}"
+    return Source(kind, name, identity, settings.get("region"))
 
 
 def _environment_source(kind: str, name: str, label: str) -> Source:
@@ -202,8 +211,7 @@ def expand_profile(
     hop = _hop_from_profile(name, settings)
     if source_profile:
         if source_profile == name and "aws_access_key_id" in settings:
-            source = _profile_source(name, settings)
-            return Source("profile_keys", name, source.identity, source.region), [hop]
+            return _static_keys_source("profile_keys", name, settings), [hop]
         source, hops = expand_profile(config, source_profile, (*seen, name))
         return source, [*hops, hop]
     if credential_source:
@@ -401,6 +409,8 @@ def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:
 
 def _long_term_source(config: AwsConfig, source: Source) -> bool:
     """True when the source holds long-term keys, the only kind GetSessionToken accepts."""
+    if source.needs_resolving:
+        return False  # what the SDK will find is unknown here
     if source.kind == "env":
         return not os.environ.get("AWS_SESSION_TOKEN")
     if source.kind in ("profile", "profile_keys"):
