@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import aws_world
+from tests.support import aws_world, kernel_keys
 from tests.support.sts_server import StsServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +48,9 @@ def server(sts_server: StsServer) -> Iterator[StsServer]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private HOME and XDG folders; no AWS variables from the outside world."""
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private HOME and XDG folders; no AWS variables from the outside world; a kernel
+    keyring namespace of its own (emptied afterwards)."""
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
@@ -62,7 +63,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    return home
+    namespace = kernel_keys.new_namespace()
+    monkeypatch.setenv("ASSUME_KERNEL_NAMESPACE", namespace)
+    yield home
+    kernel_keys.clear(namespace)
 
 
 @pytest.fixture

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from assume import cache_index
+from assume.validation import sanitize_session_name
 from tests.conftest import run_assume
+from tests.support import aws_world
+from tests.support.sts_server import StsServer
 
 ROLE = "arn:aws:iam::123456789012:role/Admin"
 CONFIG = """
@@ -96,3 +100,141 @@ def test_debug_shows_a_traceback_only_when_asked() -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     assert "Traceback" in result.stderr
+
+
+# --- hostile and lookalike input against moto: refused before any STS call ---------------
+
+FULL_WIDTH_ACCOUNT = "１２３４５６７８９０１２"  # noqa: RUF001 - full-width digits on purpose
+DEEP_CHAIN = 1500
+WEB_IDENTITY = """
+[profile web]
+role_arn = arn:aws:iam::123456789012:role/Role-A
+web_identity_token_file = /nonexistent/token
+"""
+
+
+def deep_chain_config() -> str:
+    """`p1500 -> p1499 -> ... -> p1 -> alice`: a source_profile chain 1,500 profiles long."""
+    links = [f"[profile p{n}]\nrole_arn = arn:aws:iam::123456789012:role/Role-A\n"
+             f"source_profile = {'alice' if n == 1 else f'p{n - 1}'}\n"
+             for n in range(1, DEEP_CHAIN + 1)]
+    return "\n".join(links)
+
+
+LONG = "a" * 10_000
+HOSTILE_CASES = [
+    # (id, args, extra environment, exit code, text expected on stderr)
+    ("full-width-account-in-arn", [f"arn:aws:iam::{FULL_WIDTH_ACCOUNT}:role/Role-A"], {}, 2,
+     "12 digits"),
+    ("full-width-account-role", [f"{FULL_WIDTH_ACCOUNT}:Role-A"], {}, 2, "valid role name"),
+    ("role-name-trailing-newline", ["Role-A\n"], {}, 2, "'Role-A\\n'"),
+    ("role-arn-trailing-newline", ["arn:aws:iam::123456789012:role/Role-A\n"], {}, 2,
+     "not a role ARN"),
+    ("non-ascii-role-name", ["Rôle-A"], {}, 2, "valid role name"),
+    ("full-width-mfa-token", ["Role-A", "--mfa-token", "１２３４５６"], {}, 2, "6 digits"),  # noqa: RUF001
+    ("mfa-token-trailing-newline", ["Role-A", "--mfa-token", "123456\n"], {}, 2, "6 digits"),
+    ("non-ascii-session-name", ["Role-A", "--session-name", "josé"], {}, 2,
+     "Invalid session name"),
+    ("session-name-trailing-newline", ["Role-A", "--session-name", "hop\n"], {}, 2,
+     "Invalid session name"),
+    ("non-ascii-external-id", ["Role-A", "--external-id", "ｅｘｔｅｒｎａｌ"], {}, 2,  # noqa: RUF001
+     "Invalid external ID"),
+    ("non-ascii-source-identity", ["Role-A", "--source-identity", "josé"], {}, 2,
+     "source identity"),
+    ("non-ascii-mfa-serial", ["Role-A", "--mfa-serial", "arn:aws:iam::123456789012:mfa/bjørn"],
+     {}, 2, "Invalid MFA serial"),
+    ("tag-value-newline", ["Role-A", "--tag", "team=a\nb"], {}, 2, "Invalid value for tag"),
+    ("tag-key-tab", ["Role-A", "--tag", "te\tam=a"], {}, 2, "Invalid tag key"),
+    ("full-width-policy-arn",
+     ["Role-A", "--policy-arn", f"arn:aws:iam::{FULL_WIDTH_ACCOUNT}:policy/P"], {}, 2,
+     "managed policy"),
+    ("region-trailing-newline", ["Role-A", "--region", "us-east-1\n"], {}, 2, "region"),
+    ("region-shell-code", ["Role-A", "--region", "x'; touch /tmp/pwned #"], {}, 2, "region"),
+    ("region-from-environment", ["Role-A"], {"AWS_REGION": "x'; touch /tmp/pwned #"}, 2,
+     "AWS_REGION"),
+    ("region-from-config", ["bad-region"], {}, 2, "region"),
+    ("web-identity-profile-as-target", ["web"], {}, 2, "web_identity_token_file"),
+    ("deep-policy-json", ["Role-A", "--policy", "[" * 50_000 + "]" * 50_000], {}, 2,
+     "session policy"),
+    ("deep-policy-file", ["Role-A", "--policy", "@~/deep.json"], {}, 2, "nested too deeply"),
+    ("policy-from-dev-zero", ["Role-A", "--policy", "@/dev/zero"], {}, 2, "larger than"),
+    ("deep-source-profile-chain", [f"p{DEEP_CHAIN}"], {}, 2, "source_profile chain"),
+    ("config-file-dev-zero", ["Role-A"], {"AWS_CONFIG_FILE": "/dev/zero"}, 2, "larger than"),
+    ("long-role-name-echoed-once", [LONG], {}, 2, "10000 characters"),
+    ("long-role-arn-echoed-cut", [f"arn:aws:iam::123456789012:role/{LONG}"], {}, 2,
+     "10031 characters"),
+    ("escape-sequence-in-target", ["Role\x1b]0;owned\x07"], {}, 2, "Role\\x1b]0;owned\\x07"),
+]
+
+
+@pytest.fixture
+def hostile_world(
+    world: aws_world.World, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> aws_world.World:
+    """moto's world, alice as the source of a bare TARGET, and the hostile profiles."""
+    monkeypatch.setenv("AWS_PROFILE", "alice")
+    aws_world.write_config(home, world, WEB_IDENTITY + deep_chain_config()
+                           + "\n[profile bad-region]\nrole_arn = arn:aws:iam::123456789012:"
+                           "role/Role-A\nsource_profile = alice\nregion = us-east-1'$(id)\n")
+    (home / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    return world
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("no_keyring", "hostile_world")
+@pytest.mark.parametrize(("args", "env", "code", "message"), [c[1:] for c in HOSTILE_CASES],
+                         ids=[c[0] for c in HOSTILE_CASES])
+def test_hostile_input_is_refused_in_one_line_before_any_sts_call(
+    args: list[str], env: dict[str, str], code: int, message: str, server: StsServer
+) -> None:
+    result = run_assume(*args, env=env)
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    assert message in lines[0]
+    assert len(lines[0]) < 500
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "unexpected" not in lines[0]
+    assert server.calls() == {}
+
+
+def test_a_non_ascii_user_name_gives_an_ascii_session_name() -> None:
+    assert sanitize_session_name("josé") == "jos-"
+    assert sanitize_session_name("ö") == "assume"
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("no_keyring")
+def test_whoami_with_a_malformed_expiration_says_time_left_unknown(
+    world: aws_world.World
+) -> None:
+    env = {"AWS_ACCESS_KEY_ID": world.access_key_id,
+           "AWS_SECRET_ACCESS_KEY": world.secret_access_key,
+           "AWS_CREDENTIAL_EXPIRATION": "garbage\x1b[2J"}
+    result = run_assume("whoami", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "arn\t" + world.user_arn in result.stdout
+    assert "time_left\tunknown" in result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("warning: ") and "time left unknown" in lines[0]
+    assert "\x1b" not in result.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("world")
+def test_cache_clear_without_a_keyring_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, home: Path
+) -> None:
+    cache_index.record("0" * 40, {"role": "arn:aws:iam::123456789012:role/Role-A"})
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    result = run_assume("cache", "clear",
+                        env={"DBUS_SESSION_BUS_ADDRESS": f"unix:path={home}/no-such-bus"})
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "keyring" in lines[0]
+    assert "unexpected" not in lines[0]

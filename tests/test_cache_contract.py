@@ -1,5 +1,6 @@
 """One contract for every credential cache: MemoryCache, KeyringCache over an in-memory keyring,
-and KeyringCache over the real Secret Service (gnome-keyring, as scripts/test runs it).
+KeyringCache over the real Secret Service (gnome-keyring, as scripts/test runs it), and
+KernelCache over the real Linux kernel user keyring (a namespace of its own per test).
 
 Each implementation comes with a `Store`: the cache under test plus raw access to the items
 underneath it, so the tests can damage entries the way a crash, an old version or another
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from assume import keyring_backend
+from assume import cache_index, keyring_backend
 from assume.cache import (
     CHUNK_CHARS,
     MAX_CHUNKS,
@@ -29,8 +30,11 @@ from assume.cache import (
     chunk_names,
     encode,
 )
+from assume.cache_backend import KernelCache
+from assume.kernel_keyring import KernelKeyring
 from assume.models import Credentials
 from assume.paths import state_file, write_private
+from tests.support import kernel_keys
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.secret_service import require_secret_service
 
@@ -69,7 +73,7 @@ class Store:
     """A cache under test and the raw items beneath it."""
 
     name: str
-    cache: MemoryCache | KeyringCache
+    cache: MemoryCache | KeyringCache | KernelCache
     chunked: bool
     raw_get: Callable[[str], str | None]
     raw_set: Callable[[str, str], None]
@@ -147,13 +151,34 @@ def secret_service_store(backend: object, foreign: frozenset[str] = frozenset())
     )
 
 
-@pytest.fixture(params=["memory", "keyring-memory", "secret-service"])
+def kernel_store() -> Store:
+    """KernelCache in this test's namespace (the `home` fixture's ASSUME_KERNEL_NAMESPACE)."""
+    kernel_keys.require_kernel_keyring()
+    backend = KernelKeyring()
+
+    def raw_set(name: str, value: str) -> None:
+        if not value:
+            pytest.skip("the kernel refuses an empty user key: no crash or program leaves one")
+        backend.set_password(SERVICE, name, value)
+
+    return Store(
+        "kernel", KernelCache(backend), chunked=True,
+        raw_get=lambda name: backend.get_password(SERVICE, name),
+        raw_set=raw_set,
+        raw_delete=lambda name: backend.delete_password(SERVICE, name),
+        raw_names=lambda: backend.usernames(SERVICE),
+    )
+
+
+@pytest.fixture(params=["memory", "keyring-memory", "secret-service", "kernel"])
 def store(request: pytest.FixtureRequest, home: Path) -> Iterator[Store]:
     """Every cache implementation, each with a private HOME (the cache index lives there)."""
     if request.param == "memory":
         yield memory_store()
     elif request.param == "keyring-memory":
         yield keyring_store(MemoryKeyring())
+    elif request.param == "kernel":
+        yield kernel_store()  # the home fixture empties its namespace afterwards
     else:
         backend = secret_service_backend()
         before = {username for username, _ in secret_service_items()}
@@ -471,6 +496,20 @@ def test_entries_lists_put_keys_with_their_info_and_never_a_secret(store: Store)
     assert set(store.own_entries()) == {second}
 
 
+def test_entries_and_delete_find_sessions_whose_index_is_lost(chunked_store: Store) -> None:
+    """Every keyring store here can search its items: the index is a view, not the truth."""
+    first, second = new_key(), new_key()
+    chunked_store.cache.put(first, make_credentials(), info_for("Role-A"))
+    chunked_store.cache.put(second, make_credentials(LONG_TOKEN), info_for("Role-B"))
+    state_file(cache_index.INDEX_FILE).unlink()
+    found = chunked_store.own_entries()
+    assert set(found) == {first, second}
+    assert all(isinstance(info["expires"], int) for info in found.values())
+    for key in found:
+        chunked_store.cache.delete(key)
+    assert chunked_store.names_of(first) == chunked_store.names_of(second) == []
+
+
 def test_entries_is_empty_for_a_new_cache(store: Store) -> None:
     assert store.own_entries() == {}
 
@@ -560,3 +599,52 @@ def test_invalid_utf8_in_the_secret_service_reads_as_miss_and_put_replaces_it(
     secret_service_cache.cache.put(key, fresh, info_for("Role-A"))
     assert secret_service_cache.cache.get(key) == fresh
     assert FastKeyringReader().get(key) == fresh
+
+
+# --- the hot path's reader over the kernel keyring -------------------------------------------
+
+
+@pytest.fixture(params=["kernel", "auto-no-bus", "auto-dead-bus"])
+def kernel_lane(
+    request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Store:
+    """KernelCache, and the environment in which the fast lane reads the kernel keyring."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    if request.param == "kernel":
+        monkeypatch.setenv("ASSUME_CACHE_BACKEND", "kernel")
+    elif request.param == "auto-no-bus":
+        monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        write_private(state_file(keyring_backend.BACKEND_FILE), keyring_backend.SECRET_SERVICE)
+    return kernel_store()
+
+
+@pytest.mark.parametrize("token_chars", [400, 3500])
+def test_fast_reader_reads_what_kernel_cache_wrote(kernel_lane: Store, token_chars: int) -> None:
+    key = new_key()
+    credentials = make_credentials(token_chars)
+    kernel_lane.cache.put(key, credentials, info_for("Role-A"))
+    assert FastKeyringReader().get(key) == credentials
+    assert FastKeyringReader().get(new_key()) is None
+
+
+def test_fast_reader_misses_a_kernel_entry_with_a_missing_or_corrupt_chunk(
+    kernel_lane: Store,
+) -> None:
+    key, other = new_key(), new_key()
+    kernel_lane.cache.put(key, make_credentials(LONG_TOKEN), info_for("Role-A"))
+    kernel_lane.raw_delete(chunk_names(key, LONG_CHUNKS)[2])
+    assert FastKeyringReader().get(key) is None
+    kernel_lane.cache.put(other, make_credentials(), info_for("Role-B"))
+    kernel_lane.raw_set(other, "1|{not json")
+    assert FastKeyringReader().get(other) is None
+
+
+def test_fast_reader_with_backend_none_reads_nothing(
+    kernel_lane: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = new_key()
+    kernel_lane.cache.put(key, make_credentials(), info_for("Role-A"))
+    monkeypatch.setenv("ASSUME_CACHE_BACKEND", "none")
+    assert FastKeyringReader().get(key) is None

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assume import explain
+from assume import explain, explain_report, iam_reads
 from assume.cache import NullCache
 from assume.cli import main
 from assume.errors import AccessDeniedError
@@ -203,7 +203,10 @@ def test_offline_role_session_over_an_hour_is_refused_although_the_policies_allo
                        "--duration", "7200", "--json")
     report = json.loads(out)
     assert code == 1
-    assert report["decision"] == "allow" and report["allowed"] is False
+    # One field states the decision; the policies' own answer is beside it, and nothing says allow.
+    assert report["decision"] == "invalid-request" and report["allowed"] is False
+    assert report["policies"] == "allow"
+    assert report["session"]["binding"] == "chained-role" and report["session"]["maximum"] == 3600
     assert "chained-duration" in [c["code"] for c in report["causes"]]
 
 
@@ -321,7 +324,7 @@ class FakeReader:
         self.calls.append((operation, params))
         answer = self.answers.get(operation)
         if answer is None:
-            raise explain.ReadError(explain.iam_action(operation), "AccessDenied")
+            raise iam_reads.ReadError(iam_reads.iam_action(operation), "AccessDenied")
         if isinstance(answer, Exception):
             raise answer
         return answer
@@ -345,15 +348,15 @@ def simulation(
     } for action in actions]}
 
 
-ACCEPTED = explain.Attempt("allowed")
+ACCEPTED = explain_report.Attempt("allowed")
 
 
 def explain_with(
-    reader: FakeReader, hop: Hop, answer: explain.Attempt = ACCEPTED
-) -> tuple[explain.HopReport, list[str]]:
+    reader: FakeReader, hop: Hop, answer: explain_report.Attempt = ACCEPTED
+) -> tuple[explain_report.HopReport, list[str]]:
     asked: list[str] = []
 
-    def attempt() -> explain.Attempt:
+    def attempt() -> explain_report.Attempt:
         asked.append(hop.role)
         return answer
 
@@ -423,7 +426,7 @@ def test_without_the_simulator_the_callers_policies_are_read_instead() -> None:
 
 def test_a_refusal_across_accounts_blames_the_unreadable_trust_policy() -> None:
     reader = FakeReader(USER, {"simulate_principal_policy": simulation("allowed", "assume")})
-    refused = explain.Attempt("denied", "Access denied")
+    refused = explain_report.Attempt("denied", "Access denied")
     report, asked = explain_with(reader, Hop(role=ROLE), refused)
     assert asked == [ROLE]
     assert report.decision == "unknown" and not report.allowed
@@ -436,7 +439,7 @@ def test_a_refusal_across_accounts_blames_the_unreadable_trust_policy() -> None:
 
 def test_a_refusal_with_an_unreadable_identity_side_blames_it() -> None:
     reader = FakeReader(USER, {"get_role": get_role(SAME_ROLE, trust("111111111111"))})
-    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain.Attempt("denied", "no"))
+    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain_report.Attempt("denied", "no"))
     assert report.failing_side == "identity"
     assert "identity-side" in [c.code for c in report.causes]
     assert report.identity is not None and report.identity.must_check
@@ -447,7 +450,7 @@ def test_a_refusal_the_policies_do_not_explain_points_beyond_them() -> None:
         "get_role": get_role(SAME_ROLE, trust()),
         "simulate_principal_policy": simulation("allowed", "assume"),
     })
-    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain.Attempt("denied", "no"))
+    report, _ = explain_with(reader, Hop(role=SAME_ROLE), explain_report.Attempt("denied", "no"))
     assert report.evaluation == "allow" and not report.allowed
     assert "beyond-policies" in [c.code for c in report.causes]
 

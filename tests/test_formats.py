@@ -12,7 +12,6 @@ from assume.errors import InputError
 from assume.formats import (
     ALL_VARIABLES,
     FORMATS,
-    quote_dotenv,
     quote_fish,
     quote_powershell,
     quote_sh,
@@ -74,14 +73,14 @@ def test_powershell_renders_env_assignments_then_removes_conflicting_variables()
     )
 
 
-def test_dotenv_renders_one_quoted_assignment_per_variable() -> None:
+def test_dotenv_renders_one_bare_assignment_per_variable() -> None:
     assert render(CREDS, "eu-west-1", "dotenv") == (
-        "AWS_ACCESS_KEY_ID='ASIAEXAMPLE000000001'\n"
-        "AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'\n"
-        "AWS_SESSION_TOKEN='FwoGZXIvYXdzEXAMPLE//token=='\n"
-        "AWS_CREDENTIAL_EXPIRATION='2030-01-02T03:04:05Z'\n"
-        "AWS_REGION='eu-west-1'\n"
-        "AWS_DEFAULT_REGION='eu-west-1'\n"
+        "AWS_ACCESS_KEY_ID=ASIAEXAMPLE000000001\n"
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\n"
+        "AWS_SESSION_TOKEN=FwoGZXIvYXdzEXAMPLE//token==\n"
+        "AWS_CREDENTIAL_EXPIRATION=2030-01-02T03:04:05Z\n"
+        "AWS_REGION=eu-west-1\n"
+        "AWS_DEFAULT_REGION=eu-west-1\n"
     )
 
 
@@ -207,81 +206,79 @@ def test_sh_quoting_keeps_hostile_values_literal(name: str, expected: str) -> No
     assert quote_sh(HOSTILE[name]) == expected
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("single_quote", "'it\\'s'"),
-        ("breakout", "'x\\'; touch /tmp/pwned; \\''"),
-        ("double_quote", "'say \"hi\"'"),
-        ("command_substitution", "'$(touch /tmp/pwned)'"),
-        ("backticks", "'`touch /tmp/pwned`'"),
-        ("backslash", "'a\\\\b'"),
-        ("backslash_quote", "'\\\\\\'; touch /tmp/pwned; echo \\\\\\''"),
-        ("newline", "'line1\nline2'"),
-        ("semicolon", "'a;b'"),
-        ("variable", "'${HOME}$PATH'"),
-    ],
-)
-def test_fish_quoting_escapes_backslash_and_quote(name: str, expected: str) -> None:
-    assert quote_fish(HOSTILE[name]) == expected
+# Values no reader may change: dotenv refuses them (InputError, exit 2) rather than write them.
+DOTENV_REFUSED = {
+    **HOSTILE,
+    "ifs": "a${IFS}b",
+    "dollar": "$HOME",
+    "carriage_return": "a\rb",
+    "crlf": "a\r\nb",
+    "space": "a b",
+    "leading_space": " a",
+    "comment": "a #b",
+    "hash": "#a",
+    "tilde": "~/a",
+    "zsh_equals_at_start": "=ls",
+    "zsh_equals_after_colon": "a:=ls",
+    "non_ascii": "caf\u00e9",
+    "escape": "a\x1b[2Jb",
+    "nul": "a\x00b",
+}
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("it's", "'it''s'"),
-        ("x'; Remove-Item C:\\; '", "'x''; Remove-Item C:\\; '''"),
-        ('say "hi"', "'say \"hi\"'"),
-        ("$(Remove-Item x)", "'$(Remove-Item x)'"),
-        ("`n`$x", "'`n`$x'"),
-        ("a\\b", "'a\\b'"),
-        ("line1\nline2", "'line1\nline2'"),
-        ("a;b", "'a;b'"),
-        ("\u2018left\u2019", "'\u2018\u2018left\u2019\u2019'"),
-        ("low\u201a reversed\u201b", "'low\u201a\u201a reversed\u201b\u201b'"),
-        ("x\u2019; Remove-Item C:\\; \u2018", "'x\u2019\u2019; Remove-Item C:\\; \u2018\u2018'"),
-        ("\u201cdouble\u201d", "'\u201cdouble\u201d'"),
-    ],
-)
-def test_powershell_quoting_doubles_every_single_quote_kind(value: str, expected: str) -> None:
-    assert quote_powershell(value) == expected
+def read_like_docker(text: str) -> dict[str, str]:
+    """The rules of `docker run --env-file` (docker/cli opts/envfile.go): lines split at LF
+    with one trailing CR dropped, leading whitespace and `#` lines skipped, and everything
+    after the first `=` taken literally: no quotes, no escapes, no expansion."""
+    values = {}
+    for raw in text.split("\n"):
+        line = raw.removesuffix("\r").lstrip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("single_quote", "'it\\'s'"),
-        ("double_quote", "'say \"hi\"'"),
-        ("command_substitution", "'$(touch /tmp/pwned)'"),
-        ("backslash", "'a\\\\b'"),
-        ("newline", "'line1\\nline2'"),
-        ("semicolon", "'a;b'"),
-        ("variable", "'${HOME}$PATH'"),
-    ],
-)
-def test_dotenv_quoting_keeps_each_value_on_one_line(name: str, expected: str) -> None:
-    assert quote_dotenv(HOSTILE[name]) == expected
+@pytest.mark.parametrize("name", sorted(DOTENV_REFUSED))
+@pytest.mark.parametrize("field", ["secret", "token", "region"])
+def test_dotenv_refuses_a_value_its_readers_would_not_read_back_exactly(
+    name: str, field: str
+) -> None:
+    value = DOTENV_REFUSED[name]
+    creds = Credentials(KEY, value if field == "secret" else SECRET,
+                        value if field == "token" else TOKEN, EXPIRES)
+    with pytest.raises(InputError) as raised:
+        render(creds, value if field == "region" else "eu-west-1", "dotenv")
+    assert raised.value.exit_code == 2
+    variable = {"secret": "AWS_SECRET_ACCESS_KEY", "token": "AWS_SESSION_TOKEN",
+                "region": "AWS_REGION"}[field]
+    # The same words whatever the value: it may be a secret, so it is never repeated.
+    assert str(raised.value) == (
+        f"{variable} cannot be written to a dotenv file exactly: it holds a character other "
+        "than letters, digits and + / = _ . : - (or = at its start or after a colon). "
+        "Use --format json or a shell format."
+    )
 
 
-def test_dotenv_quoting_escapes_carriage_return() -> None:
-    assert quote_dotenv("a\r\nb") == "'a\\r\\nb'"
+# Real shapes: base64 with + / and = padding, an ISO time, upper case and digits.
+REALISTIC = Credentials("ASIA2EXAMPLE7QZ3", "a+b/c=d/E9+fG0hIjKlMnOpQrStUvWxYz12345678",
+                        "IQoJb3JpZ2luX2VjE+/abc//def+ghi=" * 30 + "==", EXPIRES)
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["single_quote", "breakout", "double_quote", "command_substitution", "backticks",
-     "backslash", "backslash_quote", "semicolon", "variable"],
-)
-def test_dotenv_output_reads_back_unchanged_with_python_dotenv(name: str) -> None:
-    dotenv = pytest.importorskip("dotenv")
-    value = HOSTILE[name]
-    creds = Credentials(KEY, SECRET, value, EXPIRES)
-    # python-dotenv expands ${VAR} even inside single quotes unless told not to.
-    text = render(creds, value, "dotenv")
-    parsed = dotenv.dotenv_values(stream=io.StringIO(text), interpolate=False)
-    assert parsed["AWS_SESSION_TOKEN"] == value
-    assert parsed["AWS_REGION"] == value
-    assert parsed["AWS_ACCESS_KEY_ID"] == KEY
+def test_dotenv_reads_back_exactly_with_python_dotenv_and_docker_rules() -> None:
+    import dotenv
+
+    text = render(REALISTIC, "us-gov-west-1", "dotenv")
+    expected = {
+        "AWS_ACCESS_KEY_ID": REALISTIC.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": REALISTIC.secret_access_key,
+        "AWS_SESSION_TOKEN": REALISTIC.session_token,
+        "AWS_CREDENTIAL_EXPIRATION": "2030-01-02T03:04:05Z",
+        "AWS_REGION": "us-gov-west-1",
+        "AWS_DEFAULT_REGION": "us-gov-west-1",
+    }
+    assert dotenv.dotenv_values(stream=io.StringIO(text)) == expected  # interpolation on
+    assert read_like_docker(text) == expected
 
 
 def test_hostile_region_is_quoted_in_every_shell_format() -> None:
@@ -291,7 +288,6 @@ def test_hostile_region_is_quoted_in_every_shell_format() -> None:
     assert f"$Env:AWS_REGION = {quote_powershell(region)}\n" in render(
         CREDS, region, "powershell"
     )
-    assert f"AWS_REGION={quote_dotenv(region)}\n" in render(CREDS, region, "dotenv")
 
 
 def test_sh_output_with_a_multiline_value_keeps_every_line_inside_quotes() -> None:

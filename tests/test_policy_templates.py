@@ -1,4 +1,4 @@
-"""The generated documents, evaluated by assume.policy_eval, let the principal assume the role."""
+"""The generated documents, evaluated by assume.iam, let the principal assume the role."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from assume.policy_eval import ALLOW, IMPLICIT_DENY, build_context, decide_assume_role
+from assume.iam.assume_role import decide_assume_role
+from assume.iam.context import build_context
+from assume.iam.verdict import ALLOW, IMPLICIT_DENY
 from assume.policy_templates import (
     assume_role_policies,
     identity_policy_document,

@@ -99,7 +99,7 @@ class FakeLocker:
         self.held: set[str] = set()
         self.on_enter: Callable[[str], None] | None = None
 
-    def __call__(self, key: str) -> AbstractContextManager[None]:
+    def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]:
         return self._hold(key)
 
     @contextmanager

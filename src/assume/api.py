@@ -16,7 +16,8 @@ from assume.models import Credentials
 def _provider_and_plan(
     targets: tuple[str, ...], options: dict[str, Any], clock: Callable[[], datetime] | None
 ) -> tuple[Any, Any]:
-    from assume.cache import KeyringCache, NullCache
+    from assume.cache import NullCache
+    from assume.cache_backend import select
     from assume.config import Request, resolve
     from assume.prompt import MfaPrompter
     from assume.provider import Provider, utcnow
@@ -29,7 +30,7 @@ def _provider_and_plan(
     request = Request(targets=targets, tags=tuple(tags), **options)
     plan = resolve(request)
     processes = {h.mfa_serial: h.mfa_process for h in plan.hops if h.mfa_serial and h.mfa_process}
-    provider = Provider(NullCache() if no_cache else KeyringCache(), clock=clock or utcnow,
+    provider = Provider(NullCache() if no_cache else select(), clock=clock or utcnow,
                         prompter=MfaPrompter(mfa_token, processes))
     return provider, plan
 

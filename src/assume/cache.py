@@ -147,10 +147,21 @@ class KeyringCache:
         return self._backend
 
     def _call(self, method: str, *args: str) -> Any:
+        """One keyring operation (loading the backend included) within the keyring deadline."""
+        from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
+
+        if self._backend is None:
+            from assume import keyring_backend
+
+            keyring_backend.warm_up()
         try:
-            return getattr(self.backend, method)(*args)
+            return call_with_deadline(
+                "the keyring", keyring_timeout(), lambda: getattr(self.backend, method)(*args)
+            )
         except CacheUnavailableError:
             raise
+        except DeadlineExceeded as exc:
+            raise CacheUnavailableError(str(exc)) from None
         except Exception as exc:
             if type(exc).__name__ == "PasswordDeleteError":
                 return None
@@ -202,32 +213,33 @@ class KeyringCache:
 
     def stored_keys(self) -> set[str] | None:
         """The cache keys that have items in the keyring, found by searching where the backend
-        can (the Secret Service, by attribute); None where it cannot."""
-        from assume import keyring_backend
+        can (the Secret Service by attribute, the kernel keyring by listing), within the
+        keyring deadline; None where it cannot, or does not answer."""
+        from assume.deadlines import call_with_deadline, keyring_timeout
 
         try:
-            backend = self.backend
-        except CacheUnavailableError:
+            names = call_with_deadline("the keyring", keyring_timeout(), self._search)
+        except Exception:
             return None  # no keyring to search: the index is all there is
-        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
-            from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
-
-            reader = SecretServiceReader()
-            try:
-                names = reader.usernames(SERVICE)
-            except SecretServiceUnavailable:
-                return None
-            finally:
-                reader.close()
-        elif callable(getattr(backend, "usernames", None)):  # a backend that can list
-            names = list(backend.usernames(SERVICE))
-        else:
+        if names is None:
             return None
         return {name.split(".", 1)[0] for name in names}  # chunk `KEY.N` belongs to KEY
 
-    def keys(self) -> set[str]:
-        """Every cache key known: the index's and, where the keyring can search, its own."""
-        return set(cache_index.read()) | (self.stored_keys() or set())
+    def _search(self) -> list[str] | None:
+        from assume import keyring_backend
+
+        backend = self.backend
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+            from assume.secret_service import SecretServiceReader
+
+            reader = SecretServiceReader()
+            try:
+                return reader.usernames(SERVICE)
+            finally:
+                reader.close()
+        if callable(getattr(backend, "usernames", None)):  # a backend that can list
+            return list(backend.usernames(SERVICE))
+        return None
 
     def entries(self) -> dict[str, dict[str, object]]:
         """Cached sessions and their info. The index is a view: where the keyring can search,
@@ -255,17 +267,33 @@ class KeyringCache:
 
 
 class FastKeyringReader:
-    """The hot path's read-only view: the remembered backend, loaded without discovery;
-    for the Secret Service, the jeepney fast lane. Any trouble reads as a miss."""
+    """The hot path's read-only view of the store cache_backend selects: the kernel keyring
+    directly; else the remembered keyring backend, loaded without discovery, and for the
+    Secret Service the jeepney fast lane (under `auto`, a bus that does not connect means the
+    kernel keyring). Any trouble reads as a miss."""
 
     def get(self, key: str) -> Credentials | None:
-        from assume import keyring_backend
-        from assume.secret_service import SecretServiceReader
+        from assume import cache_backend, keyring_backend
+        from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
 
+        lane = cache_backend.fast_lane()
+        if lane == "none":
+            return None
+        if lane == "kernel":
+            return _kernel_get(key)
         path = keyring_backend.remembered()
+        reader = SecretServiceReader() if path in (None, keyring_backend.SECRET_SERVICE) \
+            else None
+        if reader is not None and lane == "auto":
+            try:
+                reader.open()
+            except SecretServiceUnavailable:
+                reader.close()
+                return _kernel_get(key)  # no Secret Service answers: auto uses the kernel
         if path is None:
+            if reader is not None:
+                reader.close()
             return None  # the backend is not known yet: the full path discovers it
-        reader = SecretServiceReader() if path == keyring_backend.SECRET_SERVICE else None
         try:
             backend = reader or keyring_backend.load_class(path)
             return KeyringCache(backend).get(key)
@@ -274,3 +302,13 @@ class FastKeyringReader:
         finally:
             if reader is not None:
                 reader.close()
+
+
+def _kernel_get(key: str) -> Credentials | None:
+    """Read `key` from the kernel user keyring; any trouble is a miss."""
+    from assume.kernel_keyring import KernelKeyring
+
+    try:
+        return KeyringCache(KernelKeyring()).get(key)
+    except CacheUnavailableError:
+        return None

@@ -17,8 +17,9 @@ from assume import __version__
 from assume.commands.shared import build_request, make_provider, obtain, session_options
 from assume.commands_names import SUBCOMMANDS
 from assume.config import resolve
-from assume.errors import AssumeError, InputError
+from assume.errors import AssumeError, CacheUnavailableError, InputError
 from assume.formats import FORMATS, environment, render, render_unset
+from assume.output import printable
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -147,7 +148,7 @@ def print_plan(params: dict[str, Any]) -> None:
 
     plan = resolve(build_request(params))
     for note in (*plan.notes, *(f"note: {hint}" for hint in plan.hints)):
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
     provider = make_provider(params, plan)
     rows = []
     previous = plan.source.label
@@ -180,21 +181,29 @@ class ExecCommand(click.Command):
 
 @cli.command("exec", cls=ExecCommand)
 @session_options
+@click.option("--server", is_flag=True,
+              help="Give COMMAND a local credentials endpoint that keeps refreshing, "
+                   "instead of fixed keys (for work that outlives a session).")
 @debug_option
 @click.pass_context
-def exec_command(ctx: click.Context, /, **params: Any) -> None:
+def exec_command(ctx: click.Context, /, server: bool, **params: Any) -> None:
     """Run COMMAND with TARGET's credentials; exit with its exit code.
 
     \b
     Examples:
       assume exec Role-A -- aws sts get-caller-identity
       assume exec hub 222222222222:Deploy -- terraform apply
+      assume exec --server hub Deploy -- terraform apply   # runs past the 1-hour cap
     """
     from assume.shell import run
 
     command = ctx.meta["exec_command"]
     if not command:
         raise InputError("No command given.", "Usage: assume exec TARGET... -- COMMAND [ARGS...]")
+    if server:
+        from assume.commands.server_cmd import exec_with_endpoint
+
+        sys.exit(exec_with_endpoint(params, command))
     plan, credentials = obtain(params)
     sys.exit(run(command, environment(credentials, plan.region)))
 
@@ -217,8 +226,13 @@ def _configure_logging(debug: bool) -> None:
     logger.setLevel(logging.DEBUG)
 
 
+MAX_ERROR_CHARS = 1000  # an error line that long has echoed something it should have cut
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """The text as one line a terminal shows as is: whitespace folded, controls escaped."""
+    line = printable(" ".join(text.split()))
+    return line if len(line) <= MAX_ERROR_CHARS else line[:MAX_ERROR_CHARS] + "..."
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -244,6 +258,9 @@ def main(argv: list[str] | None = None) -> None:
             logging.getLogger("assume").debug("error", exc_info=True)
         click.echo(f"error: {_one_line(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    except CacheUnavailableError as exc:
+        click.echo(f"error: the keyring is unavailable: {_one_line(str(exc))}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("error: interrupted.", err=True)
         sys.exit(130)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from assume import validation
 from assume.errors import AssumeError, ConfigError, InputError
 from assume.models import MFA_SESSION_HOP, ROLE_HOP, Hop, Plan, Source, fingerprint
+from assume.output import shown
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -22,6 +23,8 @@ CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 SDK_CREDENTIAL_SETTINGS = ("credential_process", "sso_session", "sso_start_url",
                            "sso_account_id", "web_identity_token_file", "login_session")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
+MAX_CONFIG_CHARS = 4 * 1024 * 1024  # config files are kilobytes; AWS_CONFIG_FILE may be /dev/zero
+MAX_CHAIN = 100  # source_profile links followed: far beyond any real chain, well within the stack
 
 
 class Request(NamedTuple):
@@ -55,14 +58,18 @@ def _read(path: Path) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser(default_section="\x00none")
     try:
         with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
+            text = handle.read(MAX_CONFIG_CHARS + 1)
+        if len(text) > MAX_CONFIG_CHARS:
+            raise ConfigError(f"{shown(str(path))} is larger than "
+                              f"{MAX_CONFIG_CHARS // (1024 * 1024)} MiB; it is not an AWS config.")
+        parser.read_string(text, source=str(path))
     except FileNotFoundError:
         pass
     except (configparser.Error, UnicodeDecodeError) as exc:
         first_line = str(exc).splitlines()[0]
-        raise ConfigError(f"Cannot parse {path}: {first_line}") from None
+        raise ConfigError(f"Cannot parse {shown(str(path))}: {shown(first_line)}") from None
     except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise ConfigError(f"Cannot read {shown(str(path))}: {exc.strerror}.") from None
     return parser
 
 
@@ -104,10 +111,12 @@ class AwsConfig:
             return self.profiles[name]
         except KeyError:
             close = close_names(name, self.profiles)
-            hint = f"Did you mean {', '.join(repr(c) for c in close)}?" if close else (
-                f"Profiles are read from {config_path()} and {credentials_path()}."
+            names = ", ".join(f"'{shown(c)}'" for c in close)
+            hint = f"Did you mean {names}?" if close else (
+                f"Profiles are read from {shown(str(config_path()))} and "
+                f"{shown(str(credentials_path()))}."
             )
-            raise ConfigError(f"Unknown {purpose} '{name}'.", hint) from None
+            raise ConfigError(f"Unknown {purpose} '{shown(name)}'.", hint) from None
 
     def role_profiles(self) -> dict[str, dict[str, str]]:
         """Profiles that define a role (have role_arn)."""
@@ -171,7 +180,9 @@ def _int_setting(profile: str, key: str, raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"Profile '{profile}' has {key} = {raw!r}; expected a number.") from None
+        raise ConfigError(
+            f"Profile '{shown(profile)}' has {key} = '{shown(raw)}'; expected a number."
+        ) from None
 
 
 def _hop_from_profile(name: str, settings: dict[str, str]) -> Hop:
@@ -188,8 +199,13 @@ def _hop_from_profile(name: str, settings: dict[str, str]) -> Hop:
         mfa_serial=validation.check_mfa_serial(mfa_serial) if mfa_serial else None,
         mfa_process=settings.get("mfa_process"),
         profile=name,
-        region=settings.get("region"),
+        region=_region_setting(name, settings),
     )
+
+
+def _region_setting(name: str, settings: dict[str, str]) -> str | None:
+    region = settings.get("region")
+    return validation.check_region(region, f"profile {shown(name)}") if region else None
 
 
 def expand_profile(
@@ -200,13 +216,18 @@ def expand_profile(
     if "role_arn" not in settings or "web_identity_token_file" in settings:
         return _profile_source(name, settings), []
     if name in seen:
-        cycle = " -> ".join((*seen, name))
+        cycle = " -> ".join(shown(link, 40) for link in (*seen, name))
         raise ConfigError(f"source_profile cycle: {cycle}.", "Point one profile at credentials.")
+    if len(seen) >= MAX_CHAIN:
+        raise ConfigError(
+            f"The source_profile chain from '{shown(seen[0])}' is longer than {MAX_CHAIN} "
+            "profiles.", "Point a profile nearer the start at credentials."
+        )
     source_profile = settings.get("source_profile")
     credential_source = settings.get("credential_source")
     if source_profile and credential_source:
         raise ConfigError(
-            f"Profile '{name}' has both source_profile and credential_source.", "Keep one."
+            f"Profile '{shown(name)}' has both source_profile and credential_source.", "Keep one."
         )
     hop = _hop_from_profile(name, settings)
     if source_profile:
@@ -217,7 +238,7 @@ def expand_profile(
     if credential_source:
         if credential_source not in CREDENTIAL_SOURCES:
             raise ConfigError(
-                f"Profile '{name}' has credential_source = {credential_source}.",
+                f"Profile '{shown(name)}' has credential_source = {shown(credential_source)}.",
                 f"Use one of: {', '.join(CREDENTIAL_SOURCES)}.",
             )
         if credential_source == "Environment":
@@ -227,7 +248,7 @@ def expand_profile(
                             needs_resolving=True)
         return source, [hop]
     raise ConfigError(
-        f"Profile '{name}' has role_arn but neither source_profile nor credential_source.",
+        f"Profile '{shown(name)}' has role_arn but neither source_profile nor credential_source.",
         "Add source_profile = NAME.",
     )
 
@@ -237,8 +258,8 @@ def _hop_for_target(config: AwsConfig, target: str, region: str | None) -> Hop:
         settings = config.profiles[target]
         if "role_arn" not in settings:
             raise ConfigError(
-                f"Profile '{target}' has no role_arn, so it cannot be assumed.",
-                f"Use it as the source instead: --profile {target}.",
+                f"Profile '{shown(target)}' has no role_arn, so it cannot be assumed.",
+                f"Use it as the source instead: --profile {shown(target)}.",
             )
         return _hop_from_profile(target, settings)
     if target.startswith("arn:"):
@@ -333,6 +354,12 @@ def _resolve(request: Request, config: AwsConfig) -> Plan:
             if source.kind == "profile" and "role_arn" in config.profiles.get(source.name, {}):
                 source, source_hops = expand_profile(config, source.name)
         hops = [*source_hops, *hops]
+    if not hops:
+        raise ConfigError(
+            f"Profile '{shown(request.targets[0])}' gets its role through "
+            "web_identity_token_file, which boto3 assumes itself: there is no hop to make.",
+            f"Use it as a source: assume ROLE --profile {shown(request.targets[0])}.",
+        )
     notes: list[str] = []
     finished: list[Hop] = []
     for index, hop in enumerate(hops):
@@ -341,12 +368,26 @@ def _resolve(request: Request, config: AwsConfig) -> Plan:
             hop = apply_options(hop, request, chained)
         finished.append(_check_configured_duration(hop, chained, notes))
     finished = _with_mfa_session(config, source, finished, notes)
-    last = finished[-1]
-    region = request.region or last.region or env_region or source.region
-    if region is None and "default" in config.profiles:
-        region = config.profiles["default"].get("region")
+    region = _plan_region(config, request, finished[-1], source)
     return Plan(source=source, hops=tuple(finished), region=region, targets=request.targets,
                 notes=tuple(notes))
+
+
+def _plan_region(config: AwsConfig, request: Request, last: Hop, source: Source) -> str | None:
+    """The region for STS and the printed AWS_REGION, checked wherever it came from: it is
+    printed on a cache hit too, where no botocore call would refuse it."""
+    candidates = [
+        (request.region, "--region"),
+        (last.region, f"profile {last.profile}"),
+        (os.environ.get("AWS_REGION"), "AWS_REGION"),
+        (os.environ.get("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"),
+        (source.region, f"profile {source.name}"),
+        (config.profiles.get("default", {}).get("region"), "profile default"),
+    ]
+    for region, origin in candidates:
+        if region:
+            return validation.check_region(region, shown(origin))
+    return None
 
 
 def _check_named_source(
@@ -362,8 +403,8 @@ def _check_named_source(
     settings = config.profiles[target]
     key = "source_profile" if "source_profile" in settings else "credential_source"
     raise InputError(
-        f"Profile '{target}' names its own source ({key} = {settings.get(key)}), "
-        f"not '{profile}'; --profile cannot apply to it.",
+        f"Profile '{shown(target)}' names its own source ({key} = "
+        f"{shown(settings.get(key) or '')}), not '{shown(profile)}'; --profile cannot apply to it.",
         "Drop --profile, or pass the role ARN instead.",
     )
 
@@ -383,7 +424,8 @@ def _bare_name_typos(config: AwsConfig, targets: tuple[str, ...]) -> list[tuple[
 
 
 def _typo_hint(target: str, profile: str, where: str) -> str:
-    return f"no profile '{target}'; using it as a role name in {where}; did you mean '{profile}'?"
+    return (f"no profile '{shown(target)}'; using it as a role name in {shown(where)}; "
+            f"did you mean '{shown(profile)}'?")
 
 
 def _account_of_source(plan: Plan, hop_index: int) -> str:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """Any whitespace run (newlines included) as one space: error lines stay one line."""
+    return " ".join(text.split())
+
+
 class AssumeError(Exception):
     """A request that failed: AWS said no, no source credentials, the network. Exit code 1."""
 
@@ -39,6 +44,10 @@ class AccessDeniedError(AssumeError):
 
 class SourceCredentialsError(AssumeError):
     """No credentials to start the chain from."""
+
+
+class StsTimeoutError(AssumeError):
+    """STS did not answer within its deadline (see `deadlines`)."""
 
 
 class MfaError(AssumeError):

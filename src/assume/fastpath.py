@@ -71,7 +71,7 @@ def run(argv: list[str]) -> int | None:
         if credentials is None:
             from assume.lock import wait_if_refreshing
 
-            if not wait_if_refreshing(plan.cache_keys()[-1]):
+            if not wait_if_refreshing(plan.cache_keys()[-1], bool(plan.hops[-1].mfa_serial)):
                 return None
             credentials = provider.cached(plan)  # what the other process just cached
             if credentials is None:

@@ -1,7 +1,9 @@
 """Pure renderers: credentials in, text for a shell, a dotenv file, JSON or credential_process out.
 
 Every value is quoted for its target so that nothing from a config file or a server can inject
-code into a shell that evaluates the output.
+code into a shell that evaluates the output. dotenv has no quoting that its readers agree on,
+so its values are written bare and must consist of characters that every reader takes
+literally (see `dotenv_value`).
 """
 
 from __future__ import annotations
@@ -71,10 +73,25 @@ def quote_powershell(value: str) -> str:
     return "'" + value + "'"
 
 
-def quote_dotenv(value: str) -> str:
-    """dotenv single quotes (no interpolation); newlines are escaped to keep one line a key."""
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return "'" + escaped.replace("\n", "\\n").replace("\r", "\\r") + "'"
+# The characters of access keys, secrets, tokens (base64), ISO times and region names.
+_DOTENV_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.:-")
+
+
+def dotenv_value(name: str, value: str) -> str:
+    """`value` written bare, when sh, python-dotenv and `docker --env-file` all read it back
+    exactly; an InputError otherwise (which never repeats the value: it may be a secret).
+
+    docker takes everything after `=` literally (quotes included), so nothing can be quoted;
+    sh would expand `$`, quotes, spaces and `~`, and zsh expands `=` at the start of a value
+    or after a `:`; python-dotenv expands `${...}` and drops ` #...`.
+    """
+    if _DOTENV_SAFE.issuperset(value) and not value.startswith("=") and ":=" not in value:
+        return value
+    raise InputError(
+        f"{name} cannot be written to a dotenv file exactly: it holds a character other than "
+        "letters, digits and + / = _ . : - (or = at its start or after a colon).",
+        "Use --format json or a shell format.",
+    )
 
 
 def _sh(values: dict[str, str], unset: list[str]) -> str:
@@ -99,7 +116,7 @@ def _powershell(values: dict[str, str], unset: list[str]) -> str:
 
 
 def _dotenv(values: dict[str, str], unset: list[str]) -> str:
-    lines = [f"{name}={quote_dotenv(value)}" for name, value in values.items()]
+    lines = [f"{name}={dotenv_value(name, value)}" for name, value in values.items()]
     return "\n".join(lines) + "\n" if lines else ""
 
 

@@ -104,6 +104,21 @@ def forget() -> None:
         state_file(BACKEND_FILE).unlink()
 
 
+def warm_up() -> None:
+    """Import what loading the backend needs (keyring, its plugins, the remembered backend's
+    module) without touching the keyring, so a deadline on the keyring times its answers, not
+    this process's imports (slow on a loaded machine)."""
+    with suppress(Exception):  # load() reports any real problem
+        path = remembered()
+        if path:
+            importlib.import_module(path.rpartition(".")[0])
+            return
+        import keyring.backend
+        import keyring.core
+
+        getattr(keyring.backend, "_load_plugins", lambda: None)()  # discovery's imports
+
+
 def load() -> Any:
     """The backend to use: the remembered one when known, otherwise discovery."""
     path = remembered()

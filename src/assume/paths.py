@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 APP_NAME = "assume"
@@ -27,6 +30,21 @@ def lock_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return _private_dir(Path(user_cache_dir(APP_NAME)) / "locks")
+
+
+def temp_lock_dir() -> Path:
+    """The fallback for an unusable cache folder (a read-only HOME in a container): a folder of
+    this user's own in the temp dir, refused when it is a link or someone else's."""
+    user = getattr(os, "getuid", lambda: None)()
+    folder = Path(tempfile.gettempdir()) / (f"{APP_NAME}-{user}" if user is not None else APP_NAME)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or (user is not None and info.st_uid != user):
+        raise PermissionError(f"{folder} is not a folder of this user's own")
+    return _private_dir(_private_dir(folder) / "locks")
+
+
+LOCK_DIRS: tuple[Callable[[], Path], ...] = (lock_dir, temp_lock_dir)  # best first
 
 
 def state_file(name: str) -> Path:

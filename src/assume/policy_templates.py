@@ -35,11 +35,11 @@ __all__ = [
 POLICY_VERSION = "2012-10-17"
 
 _ARN = re.compile(
-    r"^arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):"
-    r"(?P<account>[^:]*):(?P<resource>.*)$"
+    r"arn:(?P<partition>[^:]*):(?P<service>[^:]*):(?P<region>[^:]*):"
+    r"(?P<account>[^:]*):(?P<resource>.*)", re.ASCII
 )
-_PATH = re.compile(r"^/([\x21-\x7e]{0,510}/)?$")
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?$")
+_PATH = re.compile(r"/([\x21-\x7e]{0,510}/)?", re.ASCII)
+_SERVICE = re.compile(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.amazonaws\.com(\.cn)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class PrincipalSpec:
 
 
 def _split_arn(arn: str, what: str) -> re.Match[str]:
-    match = _ARN.match(arn)
+    match = _ARN.fullmatch(arn)
     if match is None:
         raise ValueError(f"invalid {what} {arn!r}: not an ARN")
     if match["partition"] not in PARTITIONS:
@@ -79,7 +79,7 @@ def _split_arn(arn: str, what: str) -> re.Match[str]:
             f"invalid {what} {arn!r}: partition {match['partition']!r} is not one of "
             f"{', '.join(PARTITIONS)}"
         )
-    if not ACCOUNT_ID.match(match["account"]):
+    if not ACCOUNT_ID.fullmatch(match["account"]):
         raise ValueError(f"invalid {what} {arn!r}: account {match['account']!r} is not 12 digits")
     if match["region"]:
         raise ValueError(f"invalid {what} {arn!r}: IAM and STS ARNs have no region")
@@ -90,9 +90,9 @@ def _path_and_name(rest: str, arn: str, what: str) -> tuple[str, str]:
     parts = rest.split("/")
     name = parts[-1]
     path = "/" + "/".join(parts[:-1]) + "/" if len(parts) > 1 else "/"
-    if not ROLE_NAME.match(name):
+    if not ROLE_NAME.fullmatch(name):
         raise ValueError(f"invalid {what} {arn!r}: bad name {name!r}")
-    if not _PATH.match(path) or "//" in path:
+    if not _PATH.fullmatch(path) or "//" in path:
         raise ValueError(f"invalid {what} {arn!r}: bad path {path!r}")
     return path, name
 
@@ -121,13 +121,13 @@ def parse_principal_spec(
     """
     if not isinstance(principal, str) or not principal:
         raise ValueError("principal must be a non-empty string")
-    if ACCOUNT_ID.match(principal):
+    if ACCOUNT_ID.fullmatch(principal):
         if partition not in PARTITIONS:
             raise ValueError(f"partition {partition!r} is not one of {', '.join(PARTITIONS)}")
         root = f"arn:{partition}:iam::{principal}:root"
         return PrincipalSpec(principal, "root", partition, principal, "AWS", root)
     if not principal.startswith("arn:"):
-        if _SERVICE.match(principal):
+        if _SERVICE.fullmatch(principal):
             return PrincipalSpec(principal, "service", None, None, "Service", principal)
         raise ValueError(
             f"invalid principal {principal!r}: expected an IAM/STS ARN, a 12-digit account ID "
@@ -148,13 +148,13 @@ def parse_principal_spec(
         return PrincipalSpec(principal, rtype, part, account, "AWS", principal)
     if service == "sts" and rtype == "assumed-role":
         role_name, _, session = rest.partition("/")
-        if not ROLE_NAME.match(role_name) or not SESSION_NAME.match(session):
+        if not ROLE_NAME.fullmatch(role_name) or not SESSION_NAME.fullmatch(session):
             raise ValueError(
                 f"invalid principal ARN {principal!r}: expected "
                 "arn:aws:sts::123456789012:assumed-role/ROLE/SESSION"
             )
         path = role_path or "/"
-        if not _PATH.match(path) or "//" in path:
+        if not _PATH.fullmatch(path) or "//" in path:
             raise ValueError(f"invalid role path {role_path!r}: must start and end with '/'")
         role_arn = f"arn:{part}:iam::{account}:role{path}{role_name}"
         return PrincipalSpec(principal, "assumed-role", part, account, "AWS", role_arn)
@@ -195,7 +195,7 @@ def identity_policy_document(
 
 
 def _check_external_id(external_id: str | None) -> None:
-    if external_id is not None and not EXTERNAL_ID.match(external_id):
+    if external_id is not None and not EXTERNAL_ID.fullmatch(external_id):
         raise ValueError("external ID must be 2-1224 characters of letters, digits and +=,.@:/-")
 
 

@@ -15,13 +15,16 @@ NO_TERMINAL_HINT = "Pass --mfa-token CODE, or set mfa_process in the profile."
 
 
 class MfaPrompter:
-    """Gives MFA codes: a code passed on the command line once, `mfa_process`, the terminal."""
+    """Gives MFA codes: a code passed on the command line once, `mfa_process`, the terminal
+    (unless `terminal` is False: the credentials endpoint never prompts)."""
 
     def __init__(
-        self, token_code: str | None = None, processes: dict[str, str] | None = None
+        self, token_code: str | None = None, processes: dict[str, str] | None = None,
+        *, terminal: bool = True,
     ) -> None:
         self._token_code = validation.check_token_code(token_code) if token_code else None
         self._processes = processes or {}
+        self._terminal = terminal
 
     def __call__(self, serial: str, reason: str = "") -> str:
         if self._token_code:
@@ -30,6 +33,10 @@ class MfaPrompter:
         command = self._processes.get(serial)
         if command:
             return run_mfa_process(command)
+        if not self._terminal:
+            raise MfaError(f"An MFA code is needed for {serial} and nobody can be asked for it "
+                           "here.", "Run `assume TARGET...` in a terminal to enter a code; "
+                           "the cached session is picked up from there.")
         label = f"MFA code for {serial}" + (f" ({reason})" if reason else "")
         return validation.check_token_code(read_from_terminal(f"{label}: ").strip())
 

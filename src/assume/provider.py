@@ -12,6 +12,7 @@ from assume.cache import CredentialCache, EntryRefusedError, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source, fingerprint
+from assume.output import printable
 
 
 class _LazyLog:
@@ -27,7 +28,12 @@ log = _LazyLog()
 
 Clock = Callable[[], datetime]
 Prompter = Callable[[str, str], str]
-Locker = Callable[[str], AbstractContextManager[None]]
+
+
+class Locker(Protocol):
+    """Single flight for one cache key; `mfa` says the holder may wait for a person."""
+
+    def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
 
 
 class StsGateway(Protocol):
@@ -67,14 +73,14 @@ def _default_callers() -> CallerLookup:
     return CallerMemo()
 
 
-def _default_locker(key: str) -> AbstractContextManager[None]:
+def _default_locker(key: str, mfa: bool = False) -> AbstractContextManager[None]:
     from assume.lock import single_flight
 
-    return single_flight(key)
+    return single_flight(key, mfa=mfa)
 
 
 def _warn(message: str) -> None:
-    sys.stderr.write(f"warning: {message}\n")
+    sys.stderr.write(f"warning: {printable(message)}\n")
 
 
 def _no_prompt(serial: str, reason: str) -> str:
@@ -178,7 +184,8 @@ class Provider:
         self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
     ) -> Credentials:
         hop = plan.hops[index]
-        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key)
+        needs_code = bool(hop.mfa_serial)
+        lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key, needs_code)
         with lock:
             if not force:
                 found = self._read(key)  # another process may have refreshed while we waited

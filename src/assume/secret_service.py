@@ -10,6 +10,10 @@ well ask the Secret Service for the item itself, so encrypting the transfer adds
 It has keyring's `get_password` shape, so `cache.KeyringCache` reads through it unchanged.
 Anything unusual (no bus, no daemon, a locked item, an error reply) raises
 `SecretServiceUnavailable`, and the caller falls back to the full path and keyring proper.
+
+A stopped daemon must not hang the caller: each reply is awaited for the keyring deadline at
+most, jeepney gives the bus 1 s to authenticate, and `cache.KeyringCache` runs every read under
+the keyring deadline as well, which also covers `Hello` (jeepney gives it no timeout).
 """
 
 from __future__ import annotations
@@ -37,17 +41,22 @@ class SecretServiceReader:
     def _call(self, method: str, signature: str, *args: Any) -> Any:
         from jeepney import new_method_call
 
+        from assume.deadlines import keyring_timeout
+
         reply = self._connection.send_and_get_reply(
-            new_method_call(self._address, method, signature, args), timeout=5
+            new_method_call(self._address, method, signature, args), timeout=keyring_timeout()
         )
         return reply.body
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Connect and open a session; SecretServiceUnavailable when no Secret Service answers."""
+        if self._session is not None:
+            return
         try:
             from jeepney import DBusAddress
             from jeepney.io.blocking import open_dbus_connection
 
-            self._connection = open_dbus_connection(bus="SESSION")
+            self._connection = open_dbus_connection(bus="SESSION")  # 1 s to authenticate
             self._address = DBusAddress(
                 SERVICE_PATH, bus_name=BUS_NAME, interface=SERVICE_INTERFACE
             )
@@ -57,8 +66,7 @@ class SecretServiceReader:
 
     def get_password(self, service: str, username: str) -> str | None:
         """The item's secret, None when there is no such item."""
-        if self._session is None:
-            self._open()
+        self.open()
         try:
             unlocked, locked = self._call(
                 "SearchItems", "a{ss}", {"service": service, "username": username}
@@ -77,10 +85,11 @@ class SecretServiceReader:
     def usernames(self, service: str) -> list[str]:
         """The `username` attribute of every item under `service`, locked ones included:
         what the keyring really holds, whatever any index remembers."""
-        if self._session is None:
-            self._open()
+        self.open()
         try:
             from jeepney import DBusAddress, new_method_call
+
+            from assume.deadlines import keyring_timeout
 
             unlocked, locked = self._call("SearchItems", "a{ss}", {"service": service})
             names = []
@@ -88,7 +97,8 @@ class SecretServiceReader:
                 item = DBusAddress(path, bus_name=BUS_NAME,
                                    interface="org.freedesktop.DBus.Properties")
                 reply = self._connection.send_and_get_reply(
-                    new_method_call(item, "Get", "ss", (ITEM_INTERFACE, "Attributes")), timeout=5
+                    new_method_call(item, "Get", "ss", (ITEM_INTERFACE, "Attributes")),
+                    timeout=keyring_timeout(),
                 )
                 attributes = reply.body[0][1]
                 if attributes.get("service") == service and attributes.get("username"):

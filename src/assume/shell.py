@@ -23,14 +23,16 @@ def detect_format() -> str:
     return _FORMAT_BY_SHELL.get(name.lower().removesuffix(".exe"), "sh")
 
 
-def child_environment(values: dict[str, str]) -> dict[str, str]:
-    """This process's environment with every assume variable replaced by `values`."""
-    env = {name: value for name, value in os.environ.items() if name not in ALL_VARIABLES}
+def child_environment(values: dict[str, str], remove: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment with every assume variable (and `remove`) replaced by
+    `values`."""
+    gone = set(ALL_VARIABLES) | set(remove)
+    env = {name: value for name, value in os.environ.items() if name not in gone}
     env.update(values)
     return env
 
 
-def _start_error(command: str, exc: OSError) -> CommandError:
+def start_error(command: str, exc: OSError) -> CommandError:
     """The shell's convention: 127 when the command is not found, 126 when it cannot run."""
     if isinstance(exc, FileNotFoundError):
         return CommandError(f"Command not found: {command}.", 127)
@@ -50,4 +52,4 @@ def run(command: list[str], values: dict[str, str]) -> int:
             os.execvpe(command[0], command, env)
         return subprocess.run(command, env=env, check=False).returncode
     except OSError as exc:
-        raise _start_error(command[0], exc) from None
+        raise start_error(command[0], exc) from None

@@ -1,30 +1,43 @@
 """The only boto3 user: source sessions, AssumeRole, GetCallerIdentity, GetSessionToken.
 
-Maps botocore's exceptions to AssumeError subclasses with one clear line each.
+Maps botocore's exceptions to AssumeError subclasses with one clear line each. Every client
+has connect and read timeouts and a bounded retry budget (see `deadlines`), and every session
+is checked against STS's own clock (its `Date` header) on arrival.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import boto3
 import botocore.exceptions
+from botocore.config import Config
 
+from assume import deadlines, freshness
 from assume.errors import (
     AccessDeniedError,
     AssumeError,
     ConfigError,
     InputError,
     SourceCredentialsError,
+    StsTimeoutError,
 )
 from assume.models import MFA_SESSION_HOP, Credentials, Hop, Source
 
 log = logging.getLogger("assume")
 
 DEFAULT_REGION = "us-east-1"
+CLIENT_CONFIG = Config(
+    connect_timeout=deadlines.STS_CONNECT_TIMEOUT,
+    read_timeout=deadlines.STS_READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": deadlines.STS_MAX_ATTEMPTS},
+)
 ACCESS_DENIED_HINT = (
     "Both must hold: the caller's identity policy allows sts:AssumeRole on the role, "
     "and the role's trust policy names the caller."
@@ -93,23 +106,46 @@ def source_session(source: Source | Credentials, region: str | None) -> boto3.Se
 
 def sts_client(session: boto3.Session, region: str | None) -> Any:
     """An STS client; AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL are honoured by botocore."""
-    client = session.client("sts", region_name=region or session.region_name or DEFAULT_REGION)
+    client = session.client(
+        "sts", region_name=region or session.region_name or DEFAULT_REGION, config=CLIENT_CONFIG
+    )
     log.debug("STS endpoint %s", client.meta.endpoint_url)
     return client
 
 
-def _credentials(response: dict[str, Any], now: datetime) -> Credentials:
+def server_time(response: dict[str, Any]) -> datetime | None:
+    """STS's clock when it answered (its `Date` header), when it sent one that parses."""
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        sent = parsedate_to_datetime(headers["date"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    return sent if sent.tzinfo else sent.replace(tzinfo=timezone.utc)
+
+
+def session_from(response: dict[str, Any]) -> tuple[Credentials, float]:
+    """The session in `response` with its expiry on this machine's clock, and the clock skew
+    (seconds STS's clock is ahead of this one). Refused when STS's clock (or, without a Date
+    header, this one) says it has already expired."""
+    now = datetime.now(timezone.utc)
     raw = response["Credentials"]
     expiration: datetime = raw["Expiration"]
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=timezone.utc)
-    return Credentials(
+    issued = Credentials(
         access_key_id=raw["AccessKeyId"],
         secret_access_key=raw["SecretAccessKey"],
         session_token=raw.get("SessionToken"),
         expiration=expiration,
-        lifetime=max(0, int((expiration - now).total_seconds())),
     )
+    skew = freshness.clock_skew(server_time(response), now)
+    credentials = freshness.on_this_clock(issued, skew, now)
+    if (credentials.seconds_left(now) or 0) <= 0:
+        raise AssumeError(
+            f"STS returned a session that had already expired (at {issued.expiration_iso}).",
+            "Check the clocks of this machine and of the STS endpoint.",
+        )
+    return credentials, skew
 
 
 def assume_role_arguments(hop: Hop, role_arn: str, token_code: str | None) -> dict[str, Any]:
@@ -145,8 +181,25 @@ def describe_source(source: Source | Credentials) -> str:
     return "the previous hop's role" if isinstance(source, Credentials) else source.label
 
 
+def _stderr_warning(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
 class BotoGateway:
     """STS through boto3, with errors turned into one clear line each."""
+
+    def __init__(self, warn: Callable[[str], None] = _stderr_warning) -> None:
+        self._warn = warn
+        self._skew_told = False
+
+    def _session(self, response: dict[str, Any]) -> Credentials:
+        """The response's session; the first large clock skew is told once (every hop of a
+        chain meets the same clock)."""
+        credentials, skew = session_from(response)
+        if abs(skew) > freshness.CLOCK_SKEW_WARNING and not self._skew_told:
+            self._skew_told = True
+            self._warn(freshness.skew_warning(skew))
+        return credentials
 
     def source_credentials(self, source: Source, region: str | None) -> Credentials:
         """The credentials boto3 resolves for `source` (credential_process, SSO, ...), once."""
@@ -182,12 +235,11 @@ class BotoGateway:
                 caller = client.get_caller_identity()["Arn"]
                 partition, account = caller.split(":")[1], caller.split(":")[4]
                 role_arn = f"arn:{partition}:iam::{account}:role/{hop.role}"
-            now = datetime.now(timezone.utc)
             try:
                 response = client.assume_role(**assume_role_arguments(hop, role_arn, token_code))
             except botocore.exceptions.ClientError as exc:
                 raise _assume_role_error(exc, client, role_arn, hop) from None
-            return _credentials(response, now)
+            return self._session(response)
 
 
     def session_token(
@@ -199,8 +251,7 @@ class BotoGateway:
             args: dict[str, Any] = {"SerialNumber": hop.mfa_serial, "TokenCode": token_code}
             if hop.duration:
                 args["DurationSeconds"] = hop.duration
-            now = datetime.now(timezone.utc)
-            return _credentials(client.get_session_token(**args), now)
+            return self._session(client.get_session_token(**args))
 
 
 def _assume_role_error(
@@ -273,7 +324,13 @@ def _translate(exc: BaseException, source: Source | Credentials) -> BaseExceptio
                 "Refresh them and try again.",
             )
         return AssumeError(f"STS error {code}: {error.get('Message', '')}")
-    if isinstance(exc, (errors.EndpointConnectionError, errors.ConnectTimeoutError)):
+    if isinstance(exc, (errors.ReadTimeoutError, errors.ConnectTimeoutError)):
+        tries = deadlines.STS_MAX_ATTEMPTS
+        return StsTimeoutError(
+            f"STS did not answer ({tries} tries, {deadlines.STS_READ_TIMEOUT}s each): {exc}.",
+            "Check the network and the endpoint, then try again.",
+        )
+    if isinstance(exc, errors.EndpointConnectionError):
         return AssumeError(f"Cannot reach STS: {exc}.", "Check the network and the endpoint.")
     if isinstance(exc, errors.BotoCoreError):
         return AssumeError(f"{type(exc).__name__}: {exc}")

@@ -228,7 +228,7 @@ def test_region_and_no_region_choose_what_is_written(config: Path) -> None:
     assert "no region" in none.stderr
     assert boto3.Session(profile_name="n").region_name is None
     for bad, says in ((["--region", "eu-west-1", "--no-region"], "not both"),
-                      (["--region", "eu west"], "is not a region name")):
+                      (["--region", "eu west"], "Invalid region")):
         refused = run_assume("configure", "Role-A", "--profile", "x", *bad)
         assert (refused.returncode, refused.stdout) == (2, ""), refused.stderr
         assert refused.stderr.count("\n") == 1 and says in refused.stderr

@@ -233,8 +233,12 @@ def test_a_duration_over_the_roles_maximum_is_named(
     assert status == 1
     hop = report["hops"][0]
     assert hop["policies"] == "allow" and hop["allowed"] is False
+    assert hop["decision"] == report["decision"] == "invalid-request"
     assert "max-session-duration" in cause_codes(hop)
     assert hop["aws"]["result"] == "skipped"
+    session = hop["session"]
+    assert session["binding"] == "role-max-session-duration" and session["maximum"] == 3600
+    assert session["fits"] is False and "update-role --role-name Short" in session["advice"]
 
 
 def test_a_role_session_asking_for_more_than_an_hour_is_named(
@@ -250,7 +254,12 @@ def test_a_role_session_asking_for_more_than_an_hour_is_named(
     status, report = explain_json(world.role_b, "--duration", "7200", env=env)
 
     assert status == 1
-    assert "chained-duration" in cause_codes(report["hops"][0])
+    hop = report["hops"][0]
+    assert "chained-duration" in cause_codes(hop)
+    # One field states the decision and every other agrees: never "allow" beside allowed false.
+    assert report["decision"] == hop["decision"] == "invalid-request"
+    assert report["allowed"] is False and hop["allowed"] is False
+    assert hop["session"]["binding"] == "chained-role" and hop["session"]["console_max"] == 3600
 
 
 def test_a_missing_role_is_named(world: aws_world.World, server: StsServer) -> None:
@@ -319,3 +328,68 @@ def test_policy_only_prints_one_plain_json_document(world: aws_world.World) -> N
     assert json.loads(identity.stdout) == both["identity_policy"]
     condition = both["trust_policy"]["Statement"][0]["Condition"]
     assert condition == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+# --------------------------------------------------------------------------- every policy type
+
+S3_ONLY = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "iam:*"], "Resource": "*"}],
+})
+
+
+def _boundary_on_role_a(server: StsServer, document: str) -> None:
+    iam = aws_world.admin(server.url)
+    boundary = iam.create_policy(PolicyName="boundary", PolicyDocument=document)["Policy"]["Arn"]
+    iam.put_role_permissions_boundary(RoleName="Role-A", PermissionsBoundary=boundary)
+
+
+def test_a_permissions_boundary_read_through_get_role_is_named_as_the_failing_side(
+    world: aws_world.World, server: StsServer, home: Any
+) -> None:
+    """moto's iam:GetRole serves PermissionsBoundary (its GetUser does not): the caller of hop
+    2 is a Role-A session whose boundary, read with iam:GetPolicy/GetPolicyVersion, refuses
+    although the identity and trust policies allow."""
+    _boundary_on_role_a(server, S3_ONLY)
+    via = create_role(server, "ViaAccount", trust_document(f"arn:aws:iam::{MAIN}:root"))
+    aws_world.write_config(home, world, f"[profile via]\nrole_arn = {via}\n"
+                                        "source_profile = Role-A\n")
+    let_read_iam(server, "Role-A")
+    server.enforce_policies()
+
+    code, report = explain_json("via")
+
+    assert code == 1 and report["failing_hop"] == 2
+    first, hop = report["hops"]
+    assert first["boundary"]["decision"] == "not-applicable"  # alice has none
+    assert hop["trust"]["decision"] == "allow" and hop["identity"]["decision"] == "allow"
+    assert hop["boundary"]["decision"] == "implicit-deny"
+    assert hop["boundary"]["read_with"] == "iam:GetPolicyVersion"
+    assert hop["failing_side"] == "boundary" and hop["decision"] == "implicit-deny"
+    assert hop["allowed"] is False and hop["aws"]["result"] == "skipped"
+    assert hop["session_policy"]["decision"] == "not-applicable"
+    for side in ("scp", "rcp"):  # not readable from a member account: say whom to ask
+        assert hop[side]["decision"] == "unknown"
+        assert any("list-policies-for-target" in check for check in hop[side]["must_check"])
+
+    human = run_assume("explain", "via")
+    assert "boundary  implicit-deny" in human.stdout
+    assert "the caller's permissions boundary fails" in human.stdout
+
+
+def test_a_boundary_that_allows_leaves_the_decision_to_the_other_sides(
+    world: aws_world.World, server: StsServer, home: Any
+) -> None:
+    _boundary_on_role_a(server, json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["sts:*", "iam:*"], "Resource": "*"}]}))
+    aws_world.write_config(home, world, f"[profile b]\nrole_arn = {world.role_b}\n"
+                                        "source_profile = Role-A\n")
+    let_read_iam(server, "Role-A")
+    server.enforce_policies()
+
+    code, report = explain_json("b")
+
+    assert code == 0, report
+    hop = report["hops"][1]
+    assert hop["boundary"]["decision"] == "allow" and hop["decision"] == "allow"
+    assert hop["session"]["binding"] == "chained-role"

@@ -51,8 +51,9 @@ def plain_pairs(stdout: str) -> dict[str, str]:
     return dict(line.split("\t") for line in lines)
 
 
-def run_on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
-    """Run `assume ARGS` with stdout on a pseudo-terminal; return what it showed."""
+def run_on_terminal(*args: str, env: dict[str, str] | None = None, raw: bool = False) -> str:
+    """Run `assume ARGS` with stdout on a pseudo-terminal; return what it showed (with its
+    escape sequences when `raw`)."""
     main, replica = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "assume", *args],
@@ -72,7 +73,8 @@ def run_on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
     os.close(main)
     _, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
-    return ANSI.sub("", b"".join(chunks).decode("utf-8", "replace"))
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    return shown if raw else ANSI.sub("", shown)
 
 
 # whoami ------------------------------------------------------------------------------------

@@ -31,7 +31,9 @@ from tests.support.sts_server import StsServer
 
 pytestmark = pytest.mark.integration
 
-NO_DBUS = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+# The keyring library without a bus (`auto` would use the kernel keyring: test_kernel_cache).
+NO_DBUS = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent",
+           "ASSUME_CACHE_BACKEND": "keyring"}
 PARALLEL = 32
 KEYRING_PASSWORD = "pw"  # what scripts/test (and the private daemon below) unlocks with
 # With these set, gnome-keyring-daemon hands `--unlock` to the running daemon instead.
@@ -178,7 +180,7 @@ def test_cache_list_is_empty_before_any_call(world: aws_world.World) -> None:
     assert json.loads(listed.stdout) == []
     plain = run_assume("cache", "list")
     assert (plain.returncode, plain.stdout) == (0, "")
-    assert plain.stderr == "No cached sessions.\n"
+    assert plain.stderr == "No cached sessions (cache backend: Secret Service).\n"
 
 
 def test_an_empty_cache_on_a_terminal_is_one_line_not_an_empty_table(
@@ -191,7 +193,7 @@ def test_an_empty_cache_on_a_terminal_is_one_line_not_an_empty_table(
     output = child.read()
     child.close()
     assert child.exitstatus == 0, output
-    assert output == "No cached sessions.\r\n"
+    assert output == "No cached sessions (cache backend: Secret Service).\r\n"
 
 
 def test_cache_clear_target_forces_one_new_sts_call(

@@ -6,6 +6,7 @@ command substitution or a pipe, and the shell reports its environment on stdout.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -42,6 +43,8 @@ def shell_argv(shell: str, script: str) -> list[str]:
         return ["bash", "--norc", "--noprofile", "-c", script]
     if shell == "zsh":
         return ["zsh", "-f", "-c", script]
+    if shell == "dash":
+        return ["dash", "-c", script]
     return ["fish", "--no-config", "-c", script]
 
 
@@ -278,33 +281,98 @@ def secret_service(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
 
 
+def fill_cache() -> dict[str, str]:
+    """Role-A's session in the real keyring; its values as `--format json` printed them."""
+    first = run_assume("Role-A", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    return dict(json.loads(first.stdout))
+
+
 @pytest.mark.usefixtures("secret_service")
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 @pytest.mark.parametrize("shell", SHELLS)
-def test_hostile_region_in_config_stays_literal_when_evaluated(
+def test_hostile_region_in_config_is_refused_on_a_cache_hit_too(
     shell: str, name: str, world: aws_world.World, server: StsServer, home: Path, tmp_path: Path
 ) -> None:
     """The CLI end to end, real keyring: Role-A's session is cached, then a profile for the
-    same role and session with a hostile region is served from that cache (botocore would
-    refuse the region for an STS call), so the hostile value reaches the printed lines."""
+    same role and session with a hostile region would be served from that cache, where no
+    botocore call refuses the region. It is refused as on a miss: exit 2, nothing to eval."""
     marker = tmp_path / "injected"
     value = hostile_values(marker)[name]
-    first = run_assume("Role-A", "--format", "json")
-    assert first.returncode == 0, first.stderr
-    cached_key = json.loads(first.stdout)["AccessKeyId"]
+    fill_cache()
     assert server.calls().get("AssumeRole") == 1
     aws_world.write_config(
         home, world,
         f"[profile hostile]\nrole_arn = {world.role_a}\nsource_profile = alice\n"
         f"role_session_name = {aws_world.ROLE_A_SESSION}\nregion = {config_value(value)}\n",
     )
+    direct = run_assume("hostile")
+    assert direct.returncode == 2, direct.stderr
+    assert direct.stdout == ""
+    assert "Invalid region" in direct.stderr
     env = dumped(run_shell(shell, eval_script(shell, "hostile"), env=STALE))
     assert not marker.exists(), f"{shell} ran code from a config region ({name})"
-    assert env["AWS_REGION"] == value
-    assert env["AWS_DEFAULT_REGION"] == value
-    assert env["AWS_ACCESS_KEY_ID"] == cached_key
+    assert "AWS_ACCESS_KEY_ID" not in env
+    assert "AWS_REGION" not in env
     assert server.calls().get("AssumeRole") == 1
-    assert caller_arn(world, env) == ROLE_A_ARN
+
+
+@pytest.mark.usefixtures("secret_service")
+@pytest.mark.parametrize("where", ["--region", "AWS_REGION", "AWS_DEFAULT_REGION"])
+def test_hostile_region_on_a_cache_hit_writes_no_dotenv_file_to_source(
+    where: str, world: aws_world.World, server: StsServer, tmp_path: Path
+) -> None:
+    """The issue's reproduction: after a cache fill, `assume Role-A --region "x'; touch F #"
+    -f dotenv > aws.env; set -a; . ./aws.env` ran `touch`."""
+    marker = tmp_path / "pwned"
+    value = f"x'; touch {marker} #"
+    fill_cache()
+    if where == "--region":
+        args, env = f'--region "{value}"', {}
+    else:
+        args, env = "", {where: value}
+    script = (f'cd "{tmp_path}"; "$PY" -m assume Role-A {args} -f dotenv > aws.env; '
+              'echo "status=$?"; set -a; . ./aws.env; "$PY" -c "$DUMP"')
+    result = run_shell("bash", script, env=env)
+    assert not marker.exists()
+    assert "status=2" in result.stdout, result.stderr
+    assert (tmp_path / "aws.env").read_text() == ""
+    assert "Invalid region" in result.stderr
+    assert server.calls().get("AssumeRole") == 1
+
+
+@pytest.mark.usefixtures("secret_service")
+@pytest.mark.parametrize("shell", ["bash", "dash", "zsh"])
+def test_dotenv_file_reads_back_exactly_in_sh_python_dotenv_and_docker(
+    shell: str, world: aws_world.World, server: StsServer, tmp_path: Path
+) -> None:
+    """`set -a; . ./aws.env` in a POSIX shell, python-dotenv and the `docker --env-file`
+    rules all read the same values as the JSON output, from the cache (the fast path)."""
+    import dotenv
+
+    from tests.test_formats import read_like_docker
+
+    printed = fill_cache()
+    expected = {
+        "AWS_ACCESS_KEY_ID": printed["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": printed["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": printed["SessionToken"],
+        "AWS_CREDENTIAL_EXPIRATION": printed["Expiration"],
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    env_file = tmp_path / "aws.env"
+    try:  # the file holds a secret: it goes before the suite's scan for secrets on disk
+        script = (f'cd "{tmp_path}" && "$PY" -m assume Role-A -f dotenv > aws.env && '
+                  'set -a && . ./aws.env && "$PY" -c "$DUMP"')
+        sourced = dumped(run_shell(shell, script))
+        text = env_file.read_text()
+    finally:
+        env_file.unlink(missing_ok=True)
+    assert {name: sourced[name] for name in expected} == expected
+    assert dotenv.dotenv_values(stream=io.StringIO(text)) == expected
+    assert read_like_docker(text) == expected
+    assert server.calls().get("AssumeRole") == 1
 
 
 @pytest.mark.usefixtures("no_keyring")

@@ -7,7 +7,6 @@ with no shell step, and assume's keyring cache serves them.
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -18,8 +17,8 @@ import click
 from assume.completion import complete_profiles, complete_targets
 from assume.errors import InputError
 from assume.models import Plan
-
-_REGION = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)  # as botocore checks it
+from assume.output import printable
+from assume.validation import check_region
 
 
 def assume_command_line() -> list[str]:
@@ -115,18 +114,19 @@ def configure_command(
 
     aws_config_writer.check_profile_name(name)
     path = config_path()
+    where = printable(str(path))  # AWS_CONFIG_FILE may hold anything
     if remove:
         if targets or source_profile or region or no_region:
             raise InputError("--remove takes no TARGET, --source-profile or region option.")
         aws_config_writer.remove_profile(path, name, force=force)
-        click.echo(f"Removed profile '{name}' from {path}.", err=True)
+        click.echo(f"Removed profile '{name}' from {where}.", err=True)
         return
     if not targets:
         raise InputError("No TARGET given.", "Usage: assume configure TARGET... --profile NAME")
     if region and no_region:
         raise InputError("Give --region or --no-region, not both.")
-    if region and not _REGION.fullmatch(region):
-        raise InputError(f"'{region}' is not a region name.", "For example: --region eu-west-1")
+    if region:
+        check_region(region)
     command = credential_process_line(targets, source_profile)
     plan = check_chain(targets, source_profile, name, command)
     settings = {"credential_process": command}
@@ -137,15 +137,15 @@ def configure_command(
         defaults["region"] = plan.region
     change = aws_config_writer.write_profile(path, name, settings, defaults=defaults, force=force)
     for hint in plan.hints:
-        click.echo(f"note: {hint}", err=True)
+        click.echo(printable(f"note: {hint}"), err=True)
     if change is aws_config_writer.Change.UNCHANGED:
-        click.echo(f"Profile '{name}' in {path} is up to date.", err=True)
+        click.echo(f"Profile '{name}' in {where} is up to date.", err=True)
         return
-    click.echo(f"{change.value.capitalize()} profile '{name}' in {path}:", err=True)
+    click.echo(f"{change.value.capitalize()} profile '{name}' in {where}:", err=True)
     click.echo(f"  credential_process = {command}", err=True)
     written = AwsConfig.load().profiles.get(name, {}).get("region")
     if written:
-        click.echo(f"  region = {written}", err=True)
+        click.echo(printable(f"  region = {written}"), err=True)
     else:
         click.echo("  (no region: clients then need AWS_REGION or --region; "
                    "add one with --region REGION)", err=True)

@@ -11,30 +11,43 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import click
 
 from assume.commands.shared import build_request, make_provider, session_options
 from assume.errors import InputError
+from assume.output import printable
 
 if TYPE_CHECKING:
-    from assume.explain import ChainReport, HopReport, OfflineReport, SideReport
+    from assume.explain import OfflineReport
+    from assume.explain_report import ChainReport, HopReport, SideReport
     from assume.policy_templates import AssumeRolePolicies
+    from assume.session_limits import SessionLength
 
 DENIED_EXIT = 1
 STYLES = {
     "allow": "bold green",
     "explicit-deny": "bold red",
     "implicit-deny": "bold red",
+    "invalid-request": "bold red",
+    "not-applicable": "dim",
     "unknown": "bold yellow",
 }
 SIDE_NAMES = {
     "trust": "the trust side fails (the role's trust policy)",
     "identity": "the identity side fails (the caller's identity policies)",
     "both": "both sides fail (the role's trust policy and the caller's identity policies)",
+    "boundary": "the caller's permissions boundary fails",
+    "session_policy": "the session policy of the caller's session fails",
+    "scp": "a service control policy of the caller's account fails",
+    "rcp": "a resource control policy of the role's account fails",
 }
-OFFLINE_OPTIONS = "--trust-policy, --identity-policy, --principal, --role, --context"
+SIDE_ROWS = {"session_policy": "session"}  # row labels are at most Report.LABEL characters
+OFFLINE_OPTIONS = (
+    "--trust-policy, --identity-policy, --boundary, --session-policy, --scp, --rcp, "
+    "--principal, --role, --context"
+)
 
 Piece = str | tuple[str, str]
 PolicyFile = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -62,7 +75,7 @@ class Report:
             self._print_rich()
             return
         for label, pieces in self.entries:
-            text = "".join(p if isinstance(p, str) else p[0] for p in pieces)
+            text = printable("".join(p if isinstance(p, str) else p[0] for p in pieces))
             sys.stdout.write((text if label is None else f"  {label:<{self.LABEL}}{text}") + "\n")
 
     def _print_rich(self) -> None:
@@ -72,7 +85,8 @@ class Report:
 
         console = Console(highlight=False)
         for label, pieces in self.entries:
-            text = Text.assemble(*pieces)
+            text = Text.assemble(*(printable(p) if isinstance(p, str) else (printable(p[0]), p[1])
+                                   for p in pieces))
             if label is None:
                 console.print(text, soft_wrap=True)
                 continue
@@ -88,10 +102,14 @@ def _verdict(decision: str) -> Piece:
 
 
 def _side_lines(out: Report, side: SideReport, where: str | None = None) -> None:
+    label = SIDE_ROWS.get(side.side, side.side)
+    if side.decision == "not-applicable":
+        out.row(label, _verdict(side.decision), f"  {side.explanation}")
+        return
     if where is None:
         where = f"read with {side.read_with}" if side.read_with else "could not be read"
     needed = "" if side.required is not False else ", not needed"
-    out.row(side.side, _verdict(side.decision), f"  ({where}{needed})")
+    out.row(label, _verdict(side.decision), f"  ({where}{needed})")
     out.row("", side.explanation)
     if side.deciding:
         out.row("", f"deciding: {', '.join(side.deciding)}")
@@ -108,6 +126,8 @@ def _must_check(out: Report, sides: Sequence[SideReport | None]) -> None:
             continue
         if side.side == "trust":
             out.row("check", "The role's owner must check that its trust policy has:")
+        elif side.side in ("scp", "rcp"):
+            out.row("check", f"{side.side.upper()}s cannot be read from here:")
         else:
             out.row("check", "The caller's administrator must check that:")
         for check in side.must_check:
@@ -129,10 +149,12 @@ def _hop_lines(out: Report, hop: HopReport, total: int) -> None:
     out.line((title, "bold"))
     if hop.caller_arn:
         out.row("caller", f"{hop.caller_arn}  (with {hop.source})")
-    for side in (hop.trust, hop.identity):
+    for side in (hop.trust, hop.identity, *hop.guardrails):
         if side is not None:
             _side_lines(out, side)
     _causes(out, hop.causes)
+    if hop.session is not None:
+        _session_lines(out, hop.session)
     out.row("AWS", f"{AWS_ANSWERS[hop.aws.result]}{hop.aws.message}")
     for note in hop.notes:
         out.row("note", note)
@@ -141,7 +163,14 @@ def _hop_lines(out: Report, hop: HopReport, total: int) -> None:
     else:
         why = f": {SIDE_NAMES[hop.failing_side]}" if hop.failing_side else ""
         out.row("result", (f"DENIED ({hop.decision})", "bold red"), why)
-        _must_check(out, (hop.trust, hop.identity))
+        _must_check(out, (hop.trust, hop.identity, *hop.guardrails))
+
+
+def _session_lines(out: Report, length: SessionLength) -> None:
+    binding = length.binding
+    out.row("duration", f"asked {length.requested}s, at most {length.maximum}s "
+            f"(bound by {binding.source}); console at most {length.console_max}s")
+    out.row("", length.advice)
 
 
 def render_chain(report: ChainReport) -> Report:
@@ -162,30 +191,28 @@ def render_chain(report: ChainReport) -> Report:
     return out
 
 
-def render_offline(report: OfflineReport, trust_file: str, identity_files: Sequence[str]) -> Report:
-    """The human report of an offline decision."""
-    from assume.explain import SideReport
+def render_offline(report: OfflineReport, sources: dict[str, str]) -> Report:
+    """The human report of an offline decision; ``sources`` names each side's files."""
+    from assume.explain_report import SideReport
 
     found = report.decision
     out = Report()
     request = found.context
     out.line((f"{request.principal_arn} -> {request.resource}", "bold"))
     out.row("actions", ", ".join(request.actions))
-    sources = {
-        "trust": f"from {trust_file}",
-        "identity": f"from {', '.join(identity_files)}" if identity_files else "none given",
-    }
-    for side in (found.trust, found.identity):
+    for side in found.sides:
         report_side = SideReport(
             side.side, side.decision, side.required, None, side.explanation, side.deciding
         )
-        _side_lines(out, report_side, sources[side.side])
+        _side_lines(out, report_side, sources.get(side.side, "none given"))
     _causes(out, report.causes)
+    _session_lines(out, report.session)
     if report.allowed:
         out.row("result", ("ALLOWED", STYLES["allow"]))
     else:
         failing = report.failing_side
-        out.row("result", ("DENIED", "bold red"), f": {SIDE_NAMES[failing]}" if failing else "")
+        label = f"DENIED ({report.verdict})"
+        out.row("result", (label, "bold red"), f": {SIDE_NAMES[failing]}" if failing else "")
     out.row("", found.explanation)
     return out
 
@@ -215,23 +242,57 @@ def _context_keys(pairs: Sequence[str]) -> dict[str, str | list[str]]:
     return {key: values[0] if len(values) == 1 else values for key, values in keys.items()}
 
 
+class OfflineFiles(NamedTuple):
+    """The documents of an offline explanation, by side."""
+
+    trust: Path | None
+    identity: Sequence[Path]
+    boundary: Path | None
+    session_policy: Path | None
+    scps: Sequence[Path]
+    rcps: Sequence[Path]
+
+    @property
+    def given(self) -> bool:
+        """True when any document was given."""
+        return any((self.trust, self.identity, self.boundary, self.session_policy, self.scps,
+                    self.rcps))
+
+    def sources(self) -> dict[str, str]:
+        """Each side's files, for the report."""
+        def names(paths: Sequence[Path | None]) -> str:
+            given = [str(p) for p in paths if p is not None]
+            return "from " + ", ".join(given) if given else "none given"
+
+        return {
+            "trust": names([self.trust]),
+            "identity": names(self.identity),
+            "boundary": names([self.boundary]),
+            "session_policy": names([self.session_policy]),
+            "scp": names(self.scps) + " (root first)" if self.scps else "none given",
+            "rcp": names(self.rcps) + " (root first)" if self.rcps else "none given",
+        }
+
+
 def _offline(
-    trust_policy: Path | None,
-    identity_policies: Sequence[Path],
+    files: OfflineFiles,
     principal: str | None,
     role_arn: str | None,
     context_pairs: Sequence[str],
     params: dict[str, Any],
 ) -> OfflineReport:
-    from assume import policy_eval, validation
+    from assume import validation
     from assume.config import apply_options
     from assume.explain import explain_offline, request_context
+    from assume.iam.document import PolicyError
+    from assume.iam.evaluation import evaluate_policy
     from assume.models import Hop
 
     if params["targets"]:
         raise InputError("Offline mode takes no TARGET.", f"Drop TARGET or drop {OFFLINE_OPTIONS}.")
     if params["profile"]:
         raise InputError("Offline mode reads no credentials; --profile does not apply.")
+    trust_policy = files.trust
     missing = [name for name, value in
                (("--trust-policy", trust_policy), ("--principal", principal), ("--role", role_arn))
                if not value]
@@ -249,17 +310,28 @@ def _offline(
     except ValueError as exc:
         raise InputError(f"Invalid --principal: {exc}.") from None
     trust = _read_document(trust_policy)
-    identity = {str(path): _read_document(path) for path in identity_policies}
-    documents: list[tuple[str, Any, Literal["trust", "identity"]]] = [
-        (str(trust_policy), trust, "trust"),
-        *((name, doc, "identity") for name, doc in identity.items()),
+    identity = {str(path): _read_document(path) for path in files.identity}
+    boundary = _read_document(files.boundary) if files.boundary else None
+    session = _read_document(files.session_policy) if files.session_policy else None
+    scps = [_read_document(path) for path in files.scps]
+    rcps = [_read_document(path) for path in files.rcps]
+    documents: list[tuple[Path, Any, Literal["trust", "identity"]]] = [
+        (trust_policy, trust, "trust"),
+        *((Path(name), doc, "identity") for name, doc in identity.items()),
+        *((path, doc, "identity") for path, doc in
+          ((files.boundary, boundary), (files.session_policy, session)) if path is not None),
+        *((path, doc, "identity") for path, doc in zip(files.scps, scps, strict=True)),
+        *((path, doc, "trust") for path, doc in zip(files.rcps, rcps, strict=True)),
     ]
     for path, document, kind in documents:  # name the file a malformed policy came from
         try:
-            policy_eval.evaluate_policy(document, context, policy_type=kind)
-        except policy_eval.PolicyError as exc:
+            evaluate_policy(document, context, policy_type=kind)
+        except PolicyError as exc:
             raise InputError(f"{path}: {exc}.") from None
-    return explain_offline(trust, identity, context, duration=hop.duration)
+    return explain_offline(
+        trust, identity, context, duration=hop.duration, boundary=boundary,
+        session_policy=session, scps=scps, rcps=rcps,
+    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -270,6 +342,16 @@ def _offline(
 @click.option("--trust-policy", type=PolicyFile, help="Offline: the role's trust policy (JSON).")
 @click.option("--identity-policy", "identity_policies", multiple=True, type=PolicyFile,
               help="Offline: an identity policy of the caller (JSON; repeatable).")
+@click.option("--boundary", type=PolicyFile,
+              help="Offline: the caller's permissions boundary (JSON).")
+@click.option("--session-policy", type=PolicyFile,
+              help="Offline: the session policy of the caller's own session (JSON).")
+@click.option("--scp", "scps", multiple=True, type=PolicyFile,
+              help="Offline: a service control policy of the caller's account, one per "
+              "organization level, root first (JSON; repeatable).")
+@click.option("--rcp", "rcps", multiple=True, type=PolicyFile,
+              help="Offline: a resource control policy of the role's account, one per "
+              "organization level, root first (JSON; repeatable).")
 @click.option("--principal", metavar="ARN",
               help="Offline: the caller (user, role or session ARN, account ID, or service).")
 @click.option("--role", "role_arn", metavar="ARN", help="Offline: the role's ARN.")
@@ -279,6 +361,10 @@ def _offline(
 def explain_command(
     trust_policy: Path | None,
     identity_policies: tuple[Path, ...],
+    boundary: Path | None,
+    session_policy: Path | None,
+    scps: tuple[Path, ...],
+    rcps: tuple[Path, ...],
     principal: str | None,
     role_arn: str | None,
     context_pairs: tuple[str, ...],
@@ -287,15 +373,17 @@ def explain_command(
 ) -> None:
     """Say why AssumeRole on TARGET is (or would be) refused, hop by hop.
 
-    A role can be assumed only when the caller's identity policy and the role's trust policy
-    both allow it (in the same account, a trust policy naming the caller suffices). For each
-    hop this reads the caller, the role's trust policy (iam:GetRole) and the caller's identity
-    side (iam:SimulatePrincipalPolicy, else its policies), names the side and the hop that
-    fail and the usual causes (ExternalId, MFA, session tags, durations, session name), and
-    says what the role's owner must check where a side cannot be read.
+    Every policy type that can refuse the call is shown side by side: the role's trust
+    policy, the caller's identity policies, its permissions boundary, the session policy of
+    its own session, the SCPs of its account and the RCPs of the role's account. For each hop
+    this reads what the caller can read (iam:GetRole, iam:SimulatePrincipalPolicy or the
+    caller's policies, iam:GetUser/GetRole for the boundary), names the side and the hop that
+    fail and the usual causes (ExternalId, MFA, session tags, session name), says what to ask
+    for and from whom where a side cannot be read, and how long the session can last.
 
-    Offline, --trust-policy, --identity-policy, --principal and --role evaluate local documents
-    without AWS. Exit status: 0 allowed, 1 denied, 2 bad input.
+    Offline, --trust-policy, --identity-policy, --boundary, --session-policy, --scp, --rcp,
+    --principal and --role evaluate local documents without AWS.
+    Exit status: 0 allowed, 1 denied, 2 bad input.
 
     \b
     Examples:
@@ -305,16 +393,13 @@ def explain_command(
           --principal arn:aws:iam::111111111111:user/alice \\
           --role arn:aws:iam::222222222222:role/Deploy --context sts:ExternalId=abc123
     """
-    if trust_policy or identity_policies or principal or role_arn or context_pairs:
-        offline = _offline(
-            trust_policy, identity_policies, principal, role_arn, context_pairs, params
-        )
+    files = OfflineFiles(trust_policy, identity_policies, boundary, session_policy, scps, rcps)
+    if files.given or principal or role_arn or context_pairs:
+        offline = _offline(files, principal, role_arn, context_pairs, params)
         if as_json:
             click.echo(json.dumps(offline.to_dict(), indent=2))
         else:
-            render_offline(
-                offline, str(trust_policy), [str(p) for p in identity_policies]
-            ).print()
+            render_offline(offline, files.sources()).print()
         if not offline.allowed:
             sys.exit(DENIED_EXIT)
         return
@@ -323,7 +408,7 @@ def explain_command(
 
     plan = resolve(build_request(params))
     for note in plan.notes:
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
     report = explain_chain(plan, make_provider(params, plan), refresh=params["refresh"])
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))

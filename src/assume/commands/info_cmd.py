@@ -16,7 +16,8 @@ import click
 
 from assume.commands.shared import obtain, session_options
 from assume.errors import InputError
-from assume.output import duration_text, table
+from assume.output import duration_text, printable, shown, table
+from assume.validation import check_region
 
 WHOAMI_KEYS = ("account", "arn", "role", "session_name", "user", "expires", "seconds_left")
 """The keys of `assume whoami --json`, always all present (null when not applicable)."""
@@ -75,7 +76,7 @@ def _environment_expiration() -> datetime | None:
     parsed = _parse_expiration(text)
     if parsed is None:
         click.echo(
-            f"warning: AWS_CREDENTIAL_EXPIRATION={text!r} is not an ISO 8601 time; "
+            f"warning: AWS_CREDENTIAL_EXPIRATION='{shown(text)}' is not an ISO 8601 time; "
             "time left unknown.",
             err=True,
         )
@@ -135,6 +136,8 @@ def whoami_command(as_json: bool, **params: Any) -> None:
     region = params["region"] or os.environ.get("AWS_REGION") or os.environ.get(
         "AWS_DEFAULT_REGION"
     )
+    if region:
+        check_region(region, "--region" if params["region"] else "the environment")
     source: Any
     if params["targets"]:
         plan, source = obtain(params)
@@ -152,9 +155,14 @@ def whoami_command(as_json: bool, **params: Any) -> None:
         if params["profile"]:
             source = Source("profile", params["profile"], f"profile:{params['profile']}")
             expiration = None
+        elif os.environ.get("AWS_ACCESS_KEY_ID"):
+            # The keys themselves, as boto3's first provider would take them; its parse of
+            # AWS_CREDENTIAL_EXPIRATION would fail on a malformed one instead of warning.
+            source = Source("env", "", "env")
+            expiration = _environment_expiration()
         else:
             source = Source("default", "", "default")
-            expiration = _environment_expiration()
+            expiration = None
     arn = BotoGateway().caller_arn(source, region)
     report = identity_report(arn, expiration, datetime.now(timezone.utc))
     if as_json:
@@ -208,7 +216,7 @@ def list_command(as_json: bool) -> None:
         sys.stdout.write(json.dumps(records, indent=2) + "\n")
         return
     if not profiles:
-        click.echo(f"No role profiles (with role_arn) in {config_path()}.", err=True)
+        click.echo(printable(f"No role profiles (with role_arn) in {config_path()}."), err=True)
         return
     rows = [
         [

@@ -4,13 +4,18 @@ them, so imports point one way."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assume.completion import complete_profiles, complete_targets
 from assume.config import Request, resolve
+from assume.errors import AssumeError
 from assume.models import Credentials, Plan
+from assume.output import printable
+
+if TYPE_CHECKING:
+    from assume.server import CredentialsServer
 
 
 def session_options(func: Any) -> Any:
@@ -60,36 +65,72 @@ def build_request(params: dict[str, Any]) -> Request:
     )
 
 
+def mfa_processes(plan: Plan) -> dict[str, str]:
+    """The `mfa_process` command of each MFA device the chain uses."""
+    return {hop.mfa_serial: hop.mfa_process for hop in plan.hops
+            if hop.mfa_serial and hop.mfa_process}
+
+
 def make_provider(params: dict[str, Any], plan: Plan) -> Any:
-    """A Provider over the keyring (or no cache) that asks for MFA codes as configured."""
-    from assume.cache import KeyringCache, NullCache
+    """A Provider over the selected cache (or none) that asks for MFA codes as configured."""
+    from assume.cache import NullCache
+    from assume.cache_backend import select
     from assume.prompt import MfaPrompter
     from assume.provider import Provider
 
-    cache = NullCache() if params["no_cache"] else KeyringCache()
-    processes = {hop.mfa_serial: hop.mfa_process for hop in plan.hops
-                 if hop.mfa_serial and hop.mfa_process}
-    return Provider(cache, prompter=MfaPrompter(params["mfa_token"], processes))
+    cache = NullCache() if params["no_cache"] else select()
+    return Provider(cache, prompter=MfaPrompter(params["mfa_token"], mfa_processes(plan)))
 
 
-def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
-    """Resolve the targets and get credentials for the last hop.
-
-    The plan's hints (a TARGET that looks like a mistyped profile) go with any error, and to
-    stderr on success when a person is watching it.
-    """
-    import sys
-
-    from assume.errors import AssumeError
-
+def _plan(params: dict[str, Any]) -> Plan:
     plan = resolve(build_request(params))
     for note in plan.notes:
-        click.echo(note, err=True)
+        click.echo(printable(note), err=True)
+    return plan
+
+
+def _first_credentials(provider: Any, plan: Plan, params: dict[str, Any]) -> Credentials:
+    """The last hop's credentials. The plan's hints (a TARGET that looks like a mistyped
+    profile) go with any error, and to stderr on success when a person is watching it."""
+    import sys
+
     try:
-        credentials = make_provider(params, plan).get(plan, refresh=params["refresh"])
+        credentials: Credentials = provider.get(plan, refresh=params["refresh"])
     except AssumeError as exc:
         raise exc.with_hints(plan.hints) from None
     if plan.hints and sys.stderr.isatty():
         for hint in plan.hints:
-            click.echo(f"note: {hint}", err=True)
+            click.echo(printable(f"note: {hint}"), err=True)
+    return credentials
+
+
+def obtain(params: dict[str, Any]) -> tuple[Plan, Credentials]:
+    """Resolve the targets and get credentials for the last hop."""
+    plan = _plan(params)
+    credentials = _first_credentials(make_provider(params, plan), plan, params)
     return plan, credentials
+
+
+def start_endpoint(params: dict[str, Any], port: int = 0) -> tuple[Plan, CredentialsServer]:
+    """The credentials endpoint for the chain, serving. Its port is taken first and its first
+    session obtained here, so that errors and MFA prompts come up front, on the terminal;
+    after that it never prompts."""
+    from assume.prompt import MfaPrompter
+    from assume.server import CredentialsServer, MemoryFirstCache, SessionSource
+
+    plan = _plan(params)
+    provider = make_provider(params, plan)
+    provider.cache = MemoryFirstCache(provider.cache, provider.clock, provider.warn)
+    source = SessionSource(provider, plan)
+    try:
+        server = CredentialsServer(source, port)
+    except OSError as exc:
+        raise AssumeError(f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}.",
+                          "Choose another --port, or leave it out for a free one.") from None
+    try:
+        source.hold(_first_credentials(provider, plan, params))
+    except BaseException:
+        server.server_close()
+        raise
+    provider.prompter = MfaPrompter(None, mfa_processes(plan), terminal=False)
+    return plan, server.start()
