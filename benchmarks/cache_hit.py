@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
-"""How fast and light is a cache hit, compared with the interpreter and with peers?
+"""How fast and light is `assume`, side by side with the interpreter and with its peers?
 
-Prints medians (ms) of many runs after warm-up for:
-  (a) python -c pass
-  (b) assume TARGET                              (cache hit, sh output)
-  (c) assume TARGET --format credential-process  (cache hit)
-  (d) aws configure export-credentials --profile P --format env   (AWS CLI v2, its own cache hit)
-  (e) a plain botocore script with JSONFileCache (hit)
-then the ratios b/a, b/d, b/e, the peak RSS of (b), and the stampede figure: 32 parallel cold
-invocations for one session (STS calls made, wall time).
+Interleaved rounds (each round runs every case once, in a rotating order, so load on the
+machine touches every case alike); per-round ratios with their min/median/max, and a verdict
+against each target of the speed issue:
+  hit / python -c pass             the cache hit (credential-process) against the bare interpreter
+  hit / botocore script            a plain botocore role-profile script with JSONFileCache (hit)
+  hit / AWS CLI v2 hit             `aws configure export-credentials` served from its own cache
+  e2e credential_process / native `aws sts get-caller-identity` through a credential_process =
+                                   assume profile, against the same CLI with a native role profile
+  miss - --no-cache                what the keyring adds to a miss (ms)
+then the peak RSS of a hit, and the stampede: 32 parallel cold calls for one session (STS calls
+made, wall time).
 
 Everything runs against moto's STS server on 127.0.0.1 in a throw-away HOME, with a private
 Secret Service: the script first moves HOME, the XDG folders and the D-Bus address into a temp
 folder, then re-runs itself under `dbus-run-session` with a fresh, unlocked gnome-keyring, so it
 never writes to the user's own keyring. The `assume` package is compiled to bytecode before
 timing (a missing .pyc costs a cache hit ~14 ms, and PYTHONDONTWRITEBYTECODE stops Python
-writing them). (a) and the `assume` script run with the interpreter printed at the top.
-Usage: python benchmarks/cache_hit.py [--runs N]
+writing them). `python -c pass` and the `assume` script run the interpreter printed at the top.
+Usage: python benchmarks/cache_hit.py [--rounds N]
 """
 
 from __future__ import annotations
@@ -38,8 +41,15 @@ PRIVATE_HOME = "ASSUME_BENCH_HOME"  # set once the script runs in its own HOME a
 # Variables that would lead gnome-keyring or keyring to the user's own daemon.
 USER_SESSION_VARIABLES = ("DBUS_SESSION_BUS_ADDRESS", "GNOME_KEYRING_CONTROL", "SSH_AUTH_SOCK")
 
-TARGETS = {"b/a": None, "b/d": 0.35, "b/e": 0.8}
-RSS_TARGET_MB = 60
+# (name, numerator, denominator, target, "ratio" or "difference in ms")
+TARGETS = [
+    ("hit / python -c pass", "hit", "python", 3.0, "ratio"),
+    ("hit / botocore script", "hit", "botocore", 0.25, "ratio"),
+    ("hit / AWS CLI v2 hit", "hit", "awscli", 0.08, "ratio"),
+    ("e2e credential_process / native", "e2e_cp", "e2e_native", 1.06, "ratio"),
+    ("miss - --no-cache (ms)", "miss", "nocache", 40.0, "difference"),
+]
+RSS_TARGET_MB = 30
 BOTOCORE_SCRIPT = """
 import os, botocore.session
 from botocore.credentials import JSONFileCache
@@ -113,19 +123,26 @@ def aws_cli_v2() -> str | None:
     return None
 
 
-def time_runs(command: list[str], runs: int, warmup: int = 3) -> float:
-    """Median wall time in ms over the runs, after warm-up."""
-    samples = []
-    for index in range(warmup + runs):
-        start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        code = process.wait()
-        elapsed = (time.perf_counter() - start) * 1000
-        if code != 0:
-            raise SystemExit(f"benchmark command failed: {' '.join(command)}")
-        if index >= warmup:
-            samples.append(elapsed)
-    return statistics.median(samples)
+def time_once(command: list[str]) -> float:
+    """Wall time of one run in ms; the command must succeed."""
+    start = time.perf_counter()
+    code = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = (time.perf_counter() - start) * 1000
+    if code != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(command)}")
+    return elapsed
+
+
+def interleaved(cases: dict[str, list[str]], rounds: int) -> list[dict[str, float]]:
+    """`rounds` rounds, each running every case once in a rotating order (after a warm-up)."""
+    names = list(cases)
+    for name in names:
+        time_once(cases[name])
+    results = []
+    for index in range(rounds):
+        order = names[index % len(names):] + names[:index % len(names)]
+        results.append({name: time_once(cases[name]) for name in order})
+    return results
 
 
 PEAK_RSS_WRAPPER = """
@@ -154,7 +171,7 @@ def peak_rss_kb(command: list[str], runs: int = 5) -> int:
     return max(peaks)
 
 
-def stampede(assume: str, count: int = 32) -> tuple[int, float, int]:
+def stampede(assume: str, count: int = 32, **env: str) -> tuple[int, float, int]:
     """Parallel cold calls: STS AssumeRole calls made, wall ms, distinct outputs."""
     from tests.support.sts_server import remote_calls, reset_remote_calls
 
@@ -164,7 +181,7 @@ def stampede(assume: str, count: int = 32) -> tuple[int, float, int]:
     start = time.perf_counter()
     processes = [
         subprocess.Popen([assume, "Role-A", "--format", "credential-process"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env})
         for _ in range(count)
     ]
     outputs = {process.communicate()[0] for process in processes}
@@ -172,9 +189,14 @@ def stampede(assume: str, count: int = 32) -> tuple[int, float, int]:
     return remote_calls(url).get("AssumeRole", 0), wall, len(outputs)
 
 
+def summary(values: list[float]) -> str:
+    return (f"min {min(values):8.2f}  median {statistics.median(values):8.2f}  "
+            f"max {max(values):8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=25)
     args = parser.parse_args()
     if not os.environ.get(PRIVATE_HOME):
         reexec_in_private_home()
@@ -194,52 +216,72 @@ def main() -> None:
 
     assume, python = executable("assume"), sys.executable
     aws = aws_cli_v2()
-    print(f"interpreter for (a), (e) and this script: {python} (Python {sys.version.split()[0]})")
+    print(f"interpreter for python -c pass, botocore and this script: {python} "
+          f"(Python {sys.version.split()[0]})")
     runner = interpreter_of(assume)
     print(f"`assume` script: {assume}, run by {runner}")
     if os.path.realpath(runner) != os.path.realpath(python):
-        print("note: (a) and (b) run different interpreters, so b/a compares unlike things")
+        print("note: the hit and python -c pass run different interpreters")
     print(f"keyring: a private gnome-keyring in a throw-away HOME ({work})")
+    print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; {args.rounds} rounds")
     print()
-    subprocess.run([assume, "Role-A", "--format", "sh"], check=True, capture_output=True)
+    hit = [assume, "Role-A", "--format", "credential-process"]
+    subprocess.run(hit, check=True, capture_output=True)
     listed = subprocess.run([assume, "cache", "list", "--json"], check=True,
                             capture_output=True, text=True).stdout
     if not json.loads(listed):
         raise SystemExit("The private keyring did not cache the session: nothing to measure.")
-    figures: dict[str, float] = {}
-    figures["a"] = time_runs([python, "-c", "pass"], args.runs)
-    figures["b"] = time_runs([assume, "Role-A", "--format", "sh"], args.runs)
-    rss_b = peak_rss_kb([assume, "Role-A", "--format", "sh"])
-    figures["c"] = time_runs([assume, "Role-A", "--format", "credential-process"], args.runs)
-    # (e) fills ~/.aws/cli/cache through moto; the AWS CLI v2 then hits the same cache entry
-    # (same botocore cache key), even where it predates AWS_ENDPOINT_URL support.
-    figures["e"] = time_runs([python, "-c", BOTOCORE_SCRIPT], max(5, args.runs // 2))
-    if aws:
-        figures["d"] = time_runs(
-            [aws, "configure", "export-credentials", "--profile", "Role-A", "--format", "env"],
-            max(5, args.runs // 3))
-    calls, wall, distinct = stampede(assume)
-
-    labels = {
-        "a": "python -c pass",
-        "b": "assume Role-A (hit)",
-        "c": "assume Role-A --format credential-process (hit)",
-        "d": "aws configure export-credentials (AWS CLI v2, hit)",
-        "e": "botocore + JSONFileCache script (hit)",
+    # The botocore script fills ~/.aws/cli/cache through moto; the AWS CLI v2 then hits the
+    # same entry (same botocore cache key), even where it predates AWS_ENDPOINT_URL support.
+    subprocess.run([python, "-c", BOTOCORE_SCRIPT], check=True, capture_output=True)
+    with open(work / ".aws" / "config", "a", encoding="utf-8") as config:
+        config.write(f"\n[profile cp-role-a]\nregion = us-east-1\n"
+                     f"credential_process = {assume} Role-A --format credential-process\n")
+    cases = {
+        "python": [python, "-c", "pass"],
+        "hit": hit,
+        "hit_sh": [assume, "Role-A", "--format", "sh"],
+        "botocore": [python, "-c", BOTOCORE_SCRIPT],
+        "miss": [*hit, "--refresh"],
+        "nocache": [*hit, "--no-cache"],
     }
-    print(f"{'case':<52} {'median ms':>10}")
-    for key, label in labels.items():
-        value = f"{figures[key]:10.1f}" if key in figures else "       n/a"
-        print(f"({key}) {label:<48} {value}")
+    if aws:
+        identity = [aws, "sts", "get-caller-identity", "--endpoint-url", server.url]
+        cases.update({
+            "awscli": [aws, "configure", "export-credentials", "--profile", "Role-A",
+                       "--format", "env"],
+            "e2e_cp": [*identity, "--profile", "cp-role-a"],
+            "e2e_native": [*identity, "--profile", "Role-A"],
+        })
+    rounds = interleaved(cases, args.rounds)
+    rss = peak_rss_kb(hit)
+    calls, wall, distinct = stampede(assume)
+    # Before the fast lane took the lock, cold callers all started the full CLI: measure that
+    # behaviour too (ASSUME_NO_FAST_PATH), on the same machine in the same run.
+    _, wall_before, _ = stampede(assume, ASSUME_NO_FAST_PATH="1")
+
+    print("ms per run:")
+    for name in cases:
+        print(f"{name:<34} {summary([r[name] for r in rounds])}")
     print()
-    for ratio, target in TARGETS.items():
-        top, bottom = ratio.split("/")
-        if bottom in figures:
-            goal = f"(target <= {target})" if target else ""
-            print(f"{ratio} = {figures[top] / figures[bottom]:.2f} {goal}")
-    print(f"peak RSS of (b) = {rss_b / 1024:.1f} MB (target <= {RSS_TARGET_MB} MB)")
-    print(f"stampede: 32 parallel cold calls -> {calls} AssumeRole call(s), "
-          f"{wall:.0f} ms wall, {distinct} distinct output(s) (target: 1 call)")
+    verdicts = []
+    for label, top, bottom, target, kind in TARGETS:
+        if top not in cases or bottom not in cases:
+            print(f"{label:<34} n/a (the AWS CLI v2 is not installed)")
+            continue
+        values = [r[top] / r[bottom] if kind == "ratio" else r[top] - r[bottom] for r in rounds]
+        median = statistics.median(values)
+        verdict = "met" if median <= target else "NOT MET"
+        verdicts.append(verdict)
+        print(f"{label:<34} {summary(values)}  target <= {target}: {verdict}")
+    rss_mb = rss / 1024
+    print(f"{'peak RSS of a hit (MB)':<34} {rss_mb:8.1f}  target <= {RSS_TARGET_MB}: "
+          f"{'met' if rss_mb <= RSS_TARGET_MB else 'NOT MET'}")
+    share = wall / wall_before
+    print(f"{'stampede: 32 cold callers':<34} {calls} AssumeRole call(s), {distinct} distinct "
+          f"output(s), {wall:.0f} ms wall = {share:.2f} x {wall_before:.0f} ms with every "
+          f"caller on the full path (target: 1 call, <= 0.6 x): "
+          f"{'met' if calls == 1 and share <= 0.6 else 'NOT MET'}")
     server.stop()
 
 

@@ -10,6 +10,7 @@ program would, and can check what actually lands in the keyring.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -501,7 +502,7 @@ def test_entries_and_delete_find_sessions_whose_index_is_lost(chunked_store: Sto
     first, second = new_key(), new_key()
     chunked_store.cache.put(first, make_credentials(), info_for("Role-A"))
     chunked_store.cache.put(second, make_credentials(LONG_TOKEN), info_for("Role-B"))
-    state_file(cache_index.INDEX_FILE).unlink()
+    os.unlink(state_file(cache_index.INDEX_FILE))
     found = chunked_store.own_entries()
     assert set(found) == {first, second}
     assert all(isinstance(info["expires"], int) for info in found.values())

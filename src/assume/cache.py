@@ -10,30 +10,23 @@ EntryRefusedError after removing the older entry, so a stale session is never se
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
 
-from assume import cache_index
 from assume.cache_entry import EntryRefusedError as EntryRefusedError
 from assume.cache_entry import decode
 from assume.cache_entry import encode as encode
 from assume.errors import CacheUnavailableError
 from assume.models import Credentials
 
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from assume.interfaces import CredentialCache as CredentialCache
+
 SERVICE = "assume"
 CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of UTF-16
 MAX_CHUNKS = 8
-
-
-class CredentialCache(Protocol):
-    """What the provider needs from a cache."""
-
-    def get(self, key: str) -> Credentials | None: ...
-
-    def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def entries(self) -> dict[str, dict[str, object]]: ...
 
 
 def storable(credentials: Credentials, key: str) -> str:
@@ -130,38 +123,62 @@ class NullCache:
 class KeyringCache:
     """Credentials in the OS keyring under service `assume`, one item per chunk."""
 
+    search_is_the_store = False  # True where listing is the store's own call (kernel keyring)
+
     def __init__(self, backend: Any = None) -> None:
         self._backend = backend
+        self._may_unlock = backend is None  # only the full path may ask to unlock the keyring
+        self._counts: dict[str, int] = {}  # chunks of each entry as this process last read it
 
     @property
     def backend(self) -> Any:
-        """The keyring backend, loaded on first use (remembered class, else discovery).
-        A plaintext backend the user chose is used, with one warning line."""
+        """The keyring backend, loaded on first use (remembered class, else discovery); for the
+        Secret Service, one connection for every call of this process (`secret_service`)."""
         if self._backend is None:
-            from assume import keyring_backend
-
-            self._backend = keyring_backend.load()
-            warning = keyring_backend.plaintext_warning(self._backend)
-            if warning:
-                _warn_once(warning)
+            self._backend = self._load()
         return self._backend
 
+    def _load(self) -> Any:
+        from assume import keyring_backend
+        from assume.deadlines import call_with_deadline, keyring_timeout
+        from assume.secret_service import SecretServiceStore
+
+        if keyring_backend.remembered() == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()  # keyring itself is not even imported
+        keyring_backend.warm_up()  # imports are not the keyring's time
+        backend = call_with_deadline("the keyring", keyring_timeout(), keyring_backend.load)
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+            return SecretServiceStore()
+        warning = keyring_backend.plaintext_warning(backend)
+        if warning:  # discovery refuses these; one the user chose is used, and named
+            _warn_once(warning)
+        return backend
+
     def _call(self, method: str, *args: str) -> Any:
-        """One keyring operation (loading the backend included) within the keyring deadline."""
+        """One keyring operation (loading the backend included) within the keyring deadline.
+        A store with deadlines of its own (`has_deadline`: the Secret Service store's socket
+        timeouts, the kernel keyring's system calls) is called directly; keyring's backends run
+        in a thread held to the deadline."""
         from assume.deadlines import DeadlineExceeded, call_with_deadline, keyring_timeout
+        from assume.secret_service import SecretServiceLocked
 
-        if self._backend is None:
-            from assume import keyring_backend
-
-            keyring_backend.warm_up()
         try:
-            return call_with_deadline(
-                "the keyring", keyring_timeout(), lambda: getattr(self.backend, method)(*args)
-            )
+            operation = getattr(self.backend, method)
+            if getattr(self.backend, "has_deadline", False):
+                return operation(*args)
+            return call_with_deadline("the keyring", keyring_timeout(), lambda: operation(*args))
         except CacheUnavailableError:
             raise
         except DeadlineExceeded as exc:
             raise CacheUnavailableError(str(exc)) from None
+        except SecretServiceLocked:
+            if not self._may_unlock:
+                raise CacheUnavailableError("the keyring is locked") from None
+            from assume import keyring_backend
+
+            # keyring's own backend can ask the user to unlock the collection.
+            self._backend = keyring_backend.load_class(keyring_backend.SECRET_SERVICE)
+            return self._call(method, *args)
         except Exception as exc:
             if type(exc).__name__ == "PasswordDeleteError":
                 return None
@@ -179,10 +196,12 @@ class KeyringCache:
     def get(self, key: str) -> Credentials | None:
         first = self._item(key)
         if first is None:
+            self._counts[key] = 1
             return None
         count = chunk_count(first)
         if count is None:
             return None
+        self._counts[key] = count
         rest = [self._item(name) for name in chunk_names(key, count)[1:]]
         text = join(first, rest)
         return decode(text, key) if text is not None else None
@@ -194,14 +213,19 @@ class KeyringCache:
             self.delete(key)  # never leave an older session to be served instead
             raise
         names = chunk_names(key, len(chunks))
-        old = self._item(key)
-        # A damaged first item does not say how many chunks it had: clear every possible one.
-        old_count = 1 if old is None else chunk_count(old) or MAX_CHUNKS
+        old_count = self._counts.get(key)
+        if old_count is None:  # not read by this process, or damaged: look at what is there
+            old = self._item(key)
+            # A damaged first item does not say how many chunks it had: clear every one.
+            old_count = 1 if old is None else chunk_count(old) or MAX_CHUNKS
         # Later chunks first, so a reader never sees a new count with old pieces missing.
         for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
         for name in chunk_names(key, old_count)[len(chunks):]:  # a longer entry's leftovers
             self._call("delete_password", SERVICE, name)
+        self._counts[key] = len(chunks)
+        from assume import cache_index
+
         cache_index.record(key, info)
 
     def delete(self, key: str) -> None:
@@ -209,17 +233,21 @@ class KeyringCache:
         # write may have left pieces beyond it.
         for name in chunk_names(key, MAX_CHUNKS):
             self._call("delete_password", SERVICE, name)
+        from assume import cache_index
+
         cache_index.forget([key])
 
     def stored_keys(self) -> set[str] | None:
-        """The cache keys that have items in the keyring, found by searching where the backend
+        """The cache keys that have items in the keyring, found by searching where the store
         can (the Secret Service by attribute, the kernel keyring by listing), within the
         keyring deadline; None where it cannot, or does not answer."""
         from assume.deadlines import call_with_deadline, keyring_timeout
 
         try:
             names = call_with_deadline("the keyring", keyring_timeout(), self._search)
-        except Exception:
+        except Exception as exc:
+            if self.search_is_the_store and isinstance(exc, CacheUnavailableError):
+                raise  # the store itself refuses: say so, as any other call would
             return None  # no keyring to search: the index is all there is
         if names is None:
             return None
@@ -230,20 +258,18 @@ class KeyringCache:
 
         backend = self.backend
         if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
-            from assume.secret_service import SecretServiceReader
+            from assume.secret_service import SecretServiceStore
 
-            reader = SecretServiceReader()
-            try:
-                return reader.usernames(SERVICE)
-            finally:
-                reader.close()
-        if callable(getattr(backend, "usernames", None)):  # a backend that can list
+            backend = SecretServiceStore()  # keyring's backend cannot search; this store can
+        if callable(getattr(backend, "usernames", None)):
             return list(backend.usernames(SERVICE))
         return None
 
     def entries(self) -> dict[str, dict[str, object]]:
         """Cached sessions and their info. The index is a view: where the keyring can search,
         it decides which sessions exist, and one missing from the index is still listed."""
+        from assume import cache_index
+
         index = cache_index.read()
         found = self.stored_keys()
         if found is None:
@@ -269,46 +295,51 @@ class KeyringCache:
 class FastKeyringReader:
     """The hot path's read-only view of the store cache_backend selects: the kernel keyring
     directly; else the remembered keyring backend, loaded without discovery, and for the
-    Secret Service the jeepney fast lane (under `auto`, a bus that does not connect means the
-    kernel keyring). Any trouble reads as a miss."""
+    Secret Service `secret_service`'s own connection (under `auto`, a bus that does not connect
+    means the kernel keyring). Any trouble reads as a miss; `answered` tells a real answer (a
+    hit, or no such entry) from trouble."""
+
+    def __init__(self) -> None:
+        self.answered = False
 
     def get(self, key: str) -> Credentials | None:
         from assume import cache_backend, keyring_backend
-        from assume.secret_service import SecretServiceReader, SecretServiceUnavailable
+        from assume.secret_service import SecretServiceStore, SecretServiceUnavailable
 
         lane = cache_backend.fast_lane()
         if lane == "none":
             return None
         if lane == "kernel":
-            return _kernel_get(key)
+            return self._read(_kernel_store, key)
         path = keyring_backend.remembered()
-        reader = SecretServiceReader() if path in (None, keyring_backend.SECRET_SERVICE) \
+        reader = SecretServiceStore() if path in (None, keyring_backend.SECRET_SERVICE) \
             else None
         if reader is not None and lane == "auto":
             try:
                 reader.open()
             except SecretServiceUnavailable:
                 reader.close()
-                return _kernel_get(key)  # no Secret Service answers: auto uses the kernel
+                return self._read(_kernel_store, key)  # no Secret Service: auto uses the kernel
         if path is None:
             if reader is not None:
                 reader.close()
             return None  # the backend is not known yet: the full path discovers it
         try:
-            backend = reader or keyring_backend.load_class(path)
-            return KeyringCache(backend).get(key)
-        except CacheUnavailableError:
-            return None
+            return self._read(lambda: reader or keyring_backend.load_class(path), key)
         finally:
             if reader is not None:
                 reader.close()
 
+    def _read(self, store: Callable[[], Any], key: str) -> Credentials | None:
+        try:
+            found = KeyringCache(store()).get(key)
+        except CacheUnavailableError:
+            return None
+        self.answered = True
+        return found
 
-def _kernel_get(key: str) -> Credentials | None:
-    """Read `key` from the kernel user keyring; any trouble is a miss."""
+
+def _kernel_store() -> Any:
     from assume.kernel_keyring import KernelKeyring
 
-    try:
-        return KeyringCache(KernelKeyring()).get(key)
-    except CacheUnavailableError:
-        return None
+    return KernelKeyring()

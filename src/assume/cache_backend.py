@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from assume import cache_index
-from assume.cache import SERVICE, CredentialCache, KeyringCache, NullCache
+from assume.cache import SERVICE, KeyringCache, NullCache
 from assume.errors import CacheUnavailableError, InputError
 from assume.kernel_keyring import KernelKeyring, QuotaExceeded
 from assume.models import Credentials
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from typing import Any
+
+    from assume.interfaces import CredentialCache
 
 VARIABLE = "ASSUME_CACHE_BACKEND"
 CHOICES = ("auto", "keyring", "kernel", "none")
@@ -34,6 +39,7 @@ class KernelCache(KeyringCache):
     every key at the credentials' expiry, and room made when the user's quota is full."""
 
     name = "kernel"
+    search_is_the_store = True  # a refused keyctl is an unavailable cache, not "can't search"
 
     def __init__(self, backend: KernelKeyring | None = None) -> None:
         super().__init__(backend or KernelKeyring())
@@ -109,20 +115,21 @@ def secret_service_answers(timeout: float = 2.0) -> bool:
     """A Secret Service owns, or can be started for, its name on the session bus."""
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         return False
-    try:
-        from jeepney.bus_messages import message_bus
-        from jeepney.io.blocking import open_dbus_connection
+    from assume.dbus_wire import Connection, DBusError
 
-        with open_dbus_connection(bus="SESSION") as connection:
-            owned = connection.send_and_get_reply(
-                message_bus.NameHasOwner(SECRETS_BUS_NAME), timeout=timeout).body[0]
-            if owned:
-                return True
-            names = connection.send_and_get_reply(
-                message_bus.ListActivatableNames(), timeout=timeout).body[0]
-            return SECRETS_BUS_NAME in names
-    except Exception:
+    bus = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+    try:
+        connection = Connection(timeout)
+    except DBusError:
         return False
+    try:
+        if connection.call(*bus, "NameHasOwner", "s", SECRETS_BUS_NAME)[0]:
+            return True
+        return SECRETS_BUS_NAME in connection.call(*bus, "ListActivatableNames")[0]
+    except DBusError:
+        return False
+    finally:
+        connection.close()
 
 
 def select() -> CredentialCache:
@@ -137,7 +144,8 @@ def select() -> CredentialCache:
     if choice == "kernel":
         refused = kernel_keyring.available()
         return UnavailableCache(refused) if refused else KernelCache()
-    if sys.platform != "linux" or keyring_chosen_explicitly() or secret_service_answers():
+    # keyring's own config is read (an import of keyring) only when no Secret Service answers.
+    if sys.platform != "linux" or secret_service_answers() or keyring_chosen_explicitly():
         return KeyringCache()
     refused = kernel_keyring.available()
     if refused:
@@ -147,6 +155,7 @@ def select() -> CredentialCache:
 
 KEYRING_NAMES = {
     "keyring.backends.SecretService.Keyring": "Secret Service",
+    "assume.secret_service.SecretServiceStore": "Secret Service",
     "keyring.backends.macOS.Keyring": "macOS Keychain",
     "keyring.backends.Windows.WinVaultKeyring": "Windows Credential Manager",
     "keyring.backends.kwallet.DBusKeyring": "KWallet",

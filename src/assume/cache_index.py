@@ -7,7 +7,7 @@ user's private state folder remembers which keys exist.
 from __future__ import annotations
 
 import json
-from contextlib import suppress
+import os
 
 from assume.paths import state_dir, state_file, write_private
 
@@ -17,7 +17,8 @@ INDEX_FILE = "cache-index.json"
 def read() -> dict[str, dict[str, object]]:
     """All known entries by cache key; an unreadable index reads as empty."""
     try:
-        data = json.loads(state_file(INDEX_FILE).read_text(encoding="utf-8"))
+        with open(state_file(INDEX_FILE), encoding="utf-8") as handle:
+            data = json.load(handle)
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -27,23 +28,28 @@ def _update(change: dict[str, dict[str, object] | None]) -> None:
     from filelock import FileLock
 
     directory = state_dir()
-    with FileLock(str(directory / f"{INDEX_FILE}.lock"), timeout=30):
+    with FileLock(os.path.join(directory, f"{INDEX_FILE}.lock"), timeout=30):
         entries = read()
         for key, info in change.items():
             if info is None:
                 entries.pop(key, None)
             else:
                 entries[key] = info
-        write_private(directory / INDEX_FILE, json.dumps(entries, indent=1, sort_keys=True))
+        text = json.dumps(entries, indent=1, sort_keys=True)
+        write_private(os.path.join(directory, INDEX_FILE), text)
 
 
 def record(key: str, info: dict[str, object]) -> None:
     """Remember a cached entry (best effort: a failure only loses it from `cache list`)."""
-    with suppress(OSError, TimeoutError):
+    from contextlib import suppress
+
+    with suppress(OSError):  # filelock's Timeout included
         _update({key: info})
 
 
 def forget(keys: list[str]) -> None:
     """Drop entries from the index."""
-    with suppress(OSError, TimeoutError):
+    from contextlib import suppress
+
+    with suppress(OSError):  # filelock's Timeout included
         _update(dict.fromkeys(keys))

@@ -38,7 +38,8 @@ class CallerMemo:
     @staticmethod
     def _read() -> dict[str, object]:
         try:
-            data = json.loads(state_file(CALLERS_FILE).read_text(encoding="utf-8"))
+            with open(state_file(CALLERS_FILE), encoding="utf-8") as handle:
+                data = json.load(handle)
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}

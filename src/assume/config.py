@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import configparser
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assume import validation
 from assume.errors import AssumeError, ConfigError, InputError
 from assume.models import MFA_SESSION_HOP, ROLE_HOP, Hop, Plan, Source, fingerprint
 from assume.output import shown
+from assume.records import Record
 
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 # Profile settings through which the SDK finds credentials (whose, it alone knows).
@@ -27,7 +28,7 @@ MAX_CONFIG_CHARS = 4 * 1024 * 1024  # config files are kilobytes; AWS_CONFIG_FIL
 MAX_CHAIN = 100  # source_profile links followed: far beyond any real chain, well within the stack
 
 
-class Request(NamedTuple):
+class Request(Record):
     """What the user asked for: the targets and the options that shape the last hop."""
 
     targets: tuple[str, ...]
@@ -44,25 +45,25 @@ class Request(NamedTuple):
     source_identity: str | None = None
 
 
-def config_path() -> Path:
+def config_path() -> str:
     """The AWS config file, as botocore finds it."""
-    return Path(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config")).expanduser()
+    return os.path.expanduser(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))
 
 
-def credentials_path() -> Path:
+def credentials_path() -> str:
     """The AWS shared credentials file, as botocore finds it."""
-    return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")).expanduser()
+    return os.path.expanduser(os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"))
 
 
-def _read(path: Path) -> configparser.RawConfigParser:
+def _read(path: str) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser(default_section="\x00none")
     try:
-        with path.open(encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             text = handle.read(MAX_CONFIG_CHARS + 1)
         if len(text) > MAX_CONFIG_CHARS:
-            raise ConfigError(f"{shown(str(path))} is larger than "
+            raise ConfigError(f"{shown(path)} is larger than "
                               f"{MAX_CONFIG_CHARS // (1024 * 1024)} MiB; it is not an AWS config.")
-        parser.read_string(text, source=str(path))
+        parser.read_string(text, source=path)
     except FileNotFoundError:
         pass
     except (configparser.Error, UnicodeDecodeError) as exc:

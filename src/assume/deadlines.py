@@ -8,11 +8,13 @@ answers must cost `assume` seconds, not forever: as a `credential_process` it ru
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable
-from typing import TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 KEYRING_TIMEOUT = 5.0  # seconds one keyring operation may take before the cache is given up
 STS_CONNECT_TIMEOUT = 5  # seconds to open a connection to STS
@@ -58,6 +60,8 @@ def call_with_deadline(what: str, seconds: float, call: Callable[[], T]) -> T:
     """
     if what in _missed:
         raise DeadlineExceeded(_missed[what])
+    import threading
+
     outcome: list[T] = []
     failure: list[BaseException] = []
 

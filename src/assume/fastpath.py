@@ -2,9 +2,11 @@
 
 `credential_process` runs `assume` on every `aws` command. When the command line is a plain
 request (targets and --format/--profile/--region) and the keyring holds a fresh session, this
-answers from the keyring and exits. When another process is refreshing that very session, it
-waits for it and answers with the result. Anything else returns None and the full CLI takes over,
-so errors, prompts and help are always the full path's.
+answers from the keyring and exits. On a miss it takes the session's single-flight lock at
+once (waiting while another process refreshes it, then answering with that process's result)
+and hands the lock to the full path, so a crowd of cold callers makes one STS call. Anything
+else returns None and the full CLI takes over, so errors, prompts and help are always the full
+path's.
 """
 
 from __future__ import annotations
@@ -66,16 +68,21 @@ def run(argv: list[str]) -> int | None:
         plan = resolve(request, hints=sys.stderr.isatty())  # typo hints only for a person
         if plan.source.needs_resolving:
             return None  # whose credentials the SDK would find is unknown here: no key yet
-        provider = Provider(FastKeyringReader())  # type: ignore[arg-type]
+        reader = FastKeyringReader()
+        provider = Provider(reader)  # type: ignore[arg-type]
         credentials = provider.cached(plan)
         if credentials is None:
-            from assume.lock import wait_if_refreshing
+            if not reader.answered:
+                return None  # the keyring could not say: the full path finds out why
+            from assume.lock import release_taken, take_for_refresh
 
-            if not wait_if_refreshing(plan.cache_keys()[-1], bool(plan.hops[-1].mfa_serial)):
+            key = plan.cache_keys()[-1]
+            if not take_for_refresh(key, bool(plan.hops[-1].mfa_serial)):
                 return None
-            credentials = provider.cached(plan)  # what the other process just cached
+            credentials = provider.cached(plan)  # what another process cached meanwhile
             if credentials is None:
-                return None
+                return None  # the full path refreshes under the lock this process holds
+            release_taken(key)
         fmt = parsed.get("format")
         if fmt is None:
             from assume.shell import detect_format

@@ -27,10 +27,12 @@ import errno
 import os
 import sys
 import time
-from contextlib import suppress
-from typing import Any
 
 from assume.errors import CacheUnavailableError
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from typing import Any
 
 NAMESPACE_VARIABLE = "ASSUME_KERNEL_NAMESPACE"
 DEFAULT_NAMESPACE = "assume"
@@ -134,6 +136,8 @@ class KernelKeyring:
     entries vanish from the kernel when their credentials expire.
     """
 
+    has_deadline = True  # system calls answer at once: `cache` needs no thread for them
+
     def __init__(self, namespace: str | None = None) -> None:
         self.namespace = namespace or os.environ.get(NAMESPACE_VARIABLE) or DEFAULT_NAMESPACE
         self.expires_at: float | None = None
@@ -180,6 +184,8 @@ class KernelKeyring:
         except OSError as exc:
             raise _fail(exc, "a new key") from None
         finally:
+            from contextlib import suppress
+
             with suppress(OSError):  # else the process keyring goes when the process does
                 _call(1, KEYCTL_UNLINK, serial, KEY_SPEC_PROCESS_KEYRING)
 

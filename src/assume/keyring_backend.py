@@ -8,13 +8,14 @@ directly.
 
 from __future__ import annotations
 
-import importlib
 import os
-from contextlib import suppress
-from typing import Any
 
 from assume.errors import CacheUnavailableError
 from assume.paths import state_file, write_private
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from typing import Any
 
 BACKEND_FILE = "keyring-backend"
 SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
@@ -32,13 +33,16 @@ def remembered() -> str | None:
     if explicit:
         return explicit
     try:
-        return state_file(BACKEND_FILE).read_text(encoding="utf-8").strip() or None
+        with open(state_file(BACKEND_FILE), encoding="utf-8") as handle:
+            return handle.read().strip() or None
     except OSError:
         return None
 
 
 def load_class(path: str) -> Any:
     """Instantiate a backend from `module.Class` without running discovery."""
+    import importlib
+
     module_name, _, class_name = path.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
@@ -93,21 +97,28 @@ def discover() -> Any:
             "choose it in keyring's own configuration to allow it"
         )
     if explicit is None:
-        with suppress(OSError):
+        from contextlib import suppress
+
+        with suppress(OSError):  # a failure only costs a discovery next time
             write_private(state_file(BACKEND_FILE), path + "\n")
     return backend
 
 
 def forget() -> None:
     """Drop the remembered backend, so the next run discovers again."""
+    from contextlib import suppress
+
     with suppress(OSError):
-        state_file(BACKEND_FILE).unlink()
+        os.unlink(state_file(BACKEND_FILE))
 
 
 def warm_up() -> None:
     """Import what loading the backend needs (keyring, its plugins, the remembered backend's
     module) without touching the keyring, so a deadline on the keyring times its answers, not
     this process's imports (slow on a loaded machine)."""
+    import importlib
+    from contextlib import suppress
+
     with suppress(Exception):  # load() reports any real problem
         path = remembered()
         if path:

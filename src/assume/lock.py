@@ -7,15 +7,19 @@ same failure at once instead of waiting for the hung endpoint a second time.
 
 A folder where no lock file can be made (a read-only HOME) moves the lock to a private folder
 in the temp dir; when neither works, the refresh goes on without the lock, after one warning.
+
+The cache-hit path takes the lock as soon as it finds a miss (`take_for_refresh`) and hands it
+to the full path in the same process, so every cold caller queues on one lock from its first
+milliseconds: the first refreshes, the rest read its entry.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from assume.deadlines import MFA_ENTRY_TIME, STS_CALL_BUDGET, seconds_from_env
@@ -27,6 +31,7 @@ UNANSWERED_SUFFIX = ".unanswered"  # the mark a holder leaves when STS did not a
 
 _waiting_since: dict[str, float] = {}  # key -> when this process began waiting (time.time())
 _warned = False
+_handed_over: dict[str, tuple[Any, str]] = {}  # key -> the lock the hit path took, and its file
 
 
 def lock_timeout(mfa: bool = False) -> float:
@@ -41,8 +46,9 @@ def _warn_once(exc: OSError) -> None:
         sys.stderr.write(f"warning: no lock file can be made ({exc}); refreshing without one.\n")
 
 
-def _acquire(key: str, wait: float) -> tuple[Any, Path] | None:
-    """The held lock and its file, trying each lock folder in turn; None if none is usable.
+def _acquire(key: str, wait: float, quiet: bool = False) -> tuple[Any, str] | None:
+    """The held lock and its file, trying each lock folder in turn; None if none is usable
+    (after one warning, unless `quiet`).
 
     Raises filelock's Timeout when another process holds the lock for longer than `wait`.
     """
@@ -53,8 +59,8 @@ def _acquire(key: str, wait: float) -> tuple[Any, Path] | None:
     problem: OSError = PermissionError("no lock folder")
     for make in LOCK_DIRS:
         try:
-            path = make() / f"{key}.lock"
-            lock = FileLock(str(path), timeout=wait)
+            path = os.path.join(make(), f"{key}.lock")
+            lock = FileLock(path, timeout=wait)
             lock.acquire()
         except Timeout:  # a TimeoutError, so an OSError too: not a folder problem
             raise
@@ -62,14 +68,20 @@ def _acquire(key: str, wait: float) -> tuple[Any, Path] | None:
             problem = exc
             continue
         return lock, path
-    _warn_once(problem)
+    if not quiet:
+        _warn_once(problem)
     return None
 
 
-def _unanswered_since(mark: Path, since: float) -> bool:
+def _touch(path: str) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.utime(path)
+
+
+def _unanswered_since(mark: str, since: float) -> bool:
     """True when a holder marked STS unanswered after `since`."""
     try:
-        return mark.stat().st_mtime >= since
+        return os.stat(mark).st_mtime >= since
     except OSError:
         return False
 
@@ -79,7 +91,8 @@ def single_flight(key: str, timeout: float | None = None, mfa: bool = False) -> 
     """Hold the lock for `key`. The OS releases it if the holder dies, so no deadlock.
 
     Without `timeout`, the wait is what is left of `lock_timeout` since this process began
-    waiting for `key` (the cache-hit path may have waited already).
+    waiting for `key` (the cache-hit path may have waited already). A lock the hit path took
+    for `key` (`take_for_refresh`) is used as it is.
     """
     since = _waiting_since.setdefault(key, time.time())
     try:
@@ -96,7 +109,7 @@ def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[
     wait = timeout if timeout is not None else lock_timeout(mfa)
     left = wait if timeout is not None else max(0.0, wait - (time.time() - since))
     try:
-        held = _acquire(key, left)
+        held = _handed_over.pop(key, None) or _acquire(key, left)
     except Timeout:
         raise LockTimeoutError(
             f"Another assume has been refreshing this session for over {wait:.0f}s.",
@@ -107,7 +120,7 @@ def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[
         yield
         return
     lock, path = held
-    mark = path.with_name(path.name + UNANSWERED_SUFFIX)
+    mark = path + UNANSWERED_SUFFIX
     try:
         if _unanswered_since(mark, since):
             raise StsTimeoutError(
@@ -118,41 +131,39 @@ def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[
             yield
         except StsTimeoutError:
             with suppress(OSError):
-                mark.touch()
+                _touch(mark)
             raise
         with suppress(OSError):
-            mark.unlink(missing_ok=True)
+            os.unlink(mark)
     finally:
         lock.release()
 
 
-def wait_if_refreshing(key: str, mfa: bool = False) -> bool:
-    """If another process holds `key`'s lock, wait (bounded) until it lets go and return True;
-    return False at once when nobody holds it, or no lock file can be made.
+def take_for_refresh(key: str, mfa: bool = False) -> bool:
+    """Take `key`'s lock for the hit path after a miss (waiting, bounded, while another
+    process refreshes it) and keep it for `single_flight` in this process. False when it
+    cannot be had (a timeout, no lock folder): the full path then waits for what is left of
+    the bounded wait and reports any problem. It never writes to stderr.
 
-    The cache-hit path uses this after a miss: a process that arrives while another is
-    refreshing the same session waits here and then reads the fresh entry, instead of
-    starting the full CLI only to queue on the same lock. It never writes to stderr: the
-    full path reports whatever went wrong.
+    No deadlock: only the last hop's lock is taken this way, and the provider takes the locks
+    of a chain's hops one at a time, in order, so no process holding an earlier hop's lock ever
+    waits for a later one.
     """
-    from filelock import FileLock, Timeout
-
-    from assume.paths import LOCK_DIRS
+    from filelock import Timeout
 
     _waiting_since.setdefault(key, time.time())
-    for make in LOCK_DIRS:
-        try:
-            lock = FileLock(str(make() / f"{key}.lock"))
-            lock.acquire(timeout=0)
-        except Timeout:
-            try:
-                lock.acquire(timeout=lock_timeout(mfa))
-            except OSError:  # filelock's Timeout included: the full path reports it
-                return False
-            lock.release()
-            return True
-        except OSError:
-            continue
-        lock.release()
+    try:
+        held = _acquire(key, lock_timeout(mfa), quiet=True)
+    except Timeout:
         return False
-    return False
+    if held is None:
+        return False
+    _handed_over[key] = held
+    return True
+
+
+def release_taken(key: str) -> None:
+    """Let go of a lock `take_for_refresh` took, when the hit path needs it no more."""
+    held = _handed_over.pop(key, None)
+    if held is not None:
+        held[0].release()

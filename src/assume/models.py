@@ -1,21 +1,33 @@
 """The data `assume` passes around: credentials, the hops of a chain, and their cache keys.
 
-Immutable NamedTuples rather than dataclasses: the cache-hit path builds these on every `aws`
-command, and importing `dataclasses` (it pulls in `inspect`) and processing the classes cost
-about a tenth of that path. Change one with `value._replace(field=...)`.
+Immutable records (`records.Record`, typing.NamedTuple's syntax) rather than dataclasses: the
+cache-hit path builds these on every `aws` command, and importing `dataclasses` (it pulls in
+`inspect`) or `typing` costs that path milliseconds. Change one with `value._replace(field=...)`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timezone
-from typing import NamedTuple
+
+from assume.records import Record
+
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:
+    try:  # the bare C hash: hashlib loads OpenSSL, which costs the hit path milliseconds
+        from _sha2 import sha256  # Python 3.12+
+    except ImportError:
+        try:
+            from _sha256 import sha256  # Python 3.10, 3.11
+        except ImportError:
+            from hashlib import sha256
 
 CACHE_KEY_VERSION = 2  # 2: SDK-resolved sources are keyed on their caller
 
 
-class Credentials(NamedTuple):
+class Credentials(Record):
     """Temporary (or long-term) AWS credentials. `repr` never shows the secrets."""
 
     access_key_id: str
@@ -42,7 +54,7 @@ class Credentials(NamedTuple):
         return self.expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Source(NamedTuple):
+class Source(Record):
     """Where the first hop's credentials come from.
 
     kind is `profile`, `credential_source`, `env` or `default` (boto3's default chain);
@@ -83,7 +95,7 @@ ROLE_HOP = "role"
 MFA_SESSION_HOP = "mfa-session"
 
 
-class Hop(NamedTuple):
+class Hop(Record):
     """One STS call. For an AssumeRole hop, `role` is a full role ARN or a bare role name;
     an MFA-session hop (GetSessionToken) has kind `mfa-session` and no role."""
 
@@ -133,14 +145,14 @@ class Hop(NamedTuple):
             "source_identity": self.source_identity,
         }
         blob = json.dumps(parts, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()[:40]
+        return sha256(blob.encode()).hexdigest()[:40]
 
 
 class UnresolvedSourceError(ValueError):
     """A cache key was asked for before the source's credentials were resolved."""
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     """A resolved chain: the source and the hops, assumed left to right, and notes for people
     (a clamped duration, where MFA goes)."""
 
@@ -169,4 +181,4 @@ class Plan(NamedTuple):
 
 def fingerprint(value: str) -> str:
     """A short, non-reversible tag for an access key id, for cache keys and logs."""
-    return hashlib.sha256(value.encode()).hexdigest()[:16]
+    return sha256(value.encode()).hexdigest()[:16]

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
-from typing import Protocol
 
-from assume.cache import CredentialCache, EntryRefusedError, NullCache
+from assume.cache import EntryRefusedError, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, Source, fingerprint
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, fingerprint
 from assume.output import printable
 
 
@@ -26,34 +23,19 @@ class _LazyLog:
 
 log = _LazyLog()
 
-Clock = Callable[[], datetime]
-Prompter = Callable[[str, str], str]
+TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from contextlib import AbstractContextManager
 
-
-class Locker(Protocol):
-    """Single flight for one cache key; `mfa` says the holder may wait for a person."""
-
-    def __call__(self, key: str, mfa: bool = False) -> AbstractContextManager[None]: ...
-
-
-class StsGateway(Protocol):
-    """The STS calls the provider makes (implemented with boto3 in `sts`)."""
-
-    def assume_role(
-        self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
-    ) -> Credentials: ...
-
-    def source_credentials(self, source: Source, region: str | None) -> Credentials: ...
-
-    def caller_arn(self, source: Source | Credentials, region: str | None) -> str: ...
-
-
-class CallerLookup(Protocol):
-    """Remembered callers by access key fingerprint (`callers.CallerMemo`, or a dict)."""
-
-    def get(self, fingerprint: str) -> str | None: ...
-
-    def __setitem__(self, fingerprint: str, caller: str) -> None: ...
+    from assume.interfaces import (
+        CallerLookup,
+        Clock,
+        CredentialCache,
+        Locker,
+        Prompter,
+        StsGateway,
+    )
 
 
 def utcnow() -> datetime:
@@ -184,6 +166,8 @@ class Provider:
         self, plan: Plan, index: int, key: str, source: Credentials | None, force: bool
     ) -> Credentials:
         hop = plan.hops[index]
+        from contextlib import nullcontext
+
         needs_code = bool(hop.mfa_serial)
         lock = nullcontext() if isinstance(self.cache, NullCache) else self.locker(key, needs_code)
         with lock:

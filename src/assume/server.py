@@ -25,7 +25,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from assume.cache import CredentialCache, NullCache
+from assume.cache import NullCache
 from assume.errors import (
     AccessDeniedError,
     AssumeError,
@@ -34,6 +34,7 @@ from assume.errors import (
     one_line,
 )
 from assume.freshness import is_fresh
+from assume.interfaces import CredentialCache
 from assume.models import Credentials, Plan
 from assume.output import printable
 

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 from assume.errors import CommandError
 from assume.formats import ALL_VARIABLES
 
 _FORMAT_BY_SHELL = {"fish": "fish", "pwsh": "powershell", "powershell": "powershell"}
+_POSIX_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "busybox"})
+
+
+def _parent_shell_from_proc() -> str | None:
+    """The parent's name from /proc when it is a known shell (the usual case, `eval "$(...)"`):
+    shellingham imports subprocess and friends, which the cache-hit path cannot afford."""
+    try:
+        with open(f"/proc/{os.getppid()}/comm", encoding="utf-8") as handle:
+            name = handle.read().strip().lstrip("-")
+    except OSError:
+        return None
+    return name if name in _FORMAT_BY_SHELL or name in _POSIX_SHELLS else None
 
 
 def detect_format() -> str:
     """`sh` for POSIX shells, `fish` or `powershell` when that is the parent shell."""
+    parent = _parent_shell_from_proc()
+    if parent is not None:
+        return _FORMAT_BY_SHELL.get(parent, "sh")
     try:
         import shellingham
 
@@ -50,6 +64,8 @@ def run(command: list[str], values: dict[str, str]) -> int:
             sys.stdout.flush()
             sys.stderr.flush()
             os.execvpe(command[0], command, env)
+        import subprocess
+
         return subprocess.run(command, env=env, check=False).returncode
     except OSError as exc:
         raise start_error(command[0], exc) from None

@@ -9,8 +9,8 @@ strict as `.fullmatch` for the modules that import them.
 from __future__ import annotations
 
 import json
+import os
 import re
-from pathlib import Path
 
 from assume.errors import InputError
 from assume.output import shown
@@ -192,19 +192,19 @@ def check_region(region: str, origin: str = "--region") -> str:
 
 def _read_policy_file(value: str) -> str:
     """The text of `@FILE`, read no further than MAX_POLICY_BYTES (it may be /dev/zero)."""
-    path = Path(value[1:]).expanduser()
+    path = os.path.expanduser(value[1:])
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read(MAX_POLICY_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"Cannot read policy file '{shown(str(path))}': {exc.strerror}.") from None
+        raise InputError(f"Cannot read policy file '{shown(path)}': {exc.strerror}.") from None
     if len(data) > MAX_POLICY_BYTES:
-        raise InputError(f"The policy file '{shown(str(path))}' is larger than "
+        raise InputError(f"The policy file '{shown(path)}' is larger than "
                          f"{MAX_POLICY_BYTES // 1024} KiB.", "STS allows 2,048 characters.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"The policy file '{shown(str(path))}' is not UTF-8 text.") from None
+        raise InputError(f"The policy file '{shown(path)}' is not UTF-8 text.") from None
 
 
 def load_policy(value: str) -> str:

@@ -45,3 +45,42 @@ def test_waiter_answers_with_the_session_another_process_refreshed(
     assert json.loads(out)["AccessKeyId"] == fresh.access_key_id
     imported = {line.split("|")[-1].strip() for line in err.splitlines() if "|" in line}
     assert "click" not in imported and "boto3" not in imported
+
+
+def run_console(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "assume", *args], env=dict(os.environ),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_chain_waits_for_another_process_refreshing_its_earlier_hop(
+    world: aws_world.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast lane holds Role-B's lock; the full path then needs Role-A's, which another
+    process holds: it must wait for it, not deadlock."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", SECRET_SERVICE)
+    role_a_key = resolve(Request(targets=("Role-A",))).cache_keys()[-1]
+    with single_flight(role_a_key):
+        chained = run_console("Role-B", "--format", "json")
+        time.sleep(2)
+        assert chained.poll() is None, "Role-B needs Role-A, whose refresh is under way"
+        same_chain = run_console("Role-B", "--format", "json")
+    out, err = chained.communicate(timeout=60)
+    assert chained.returncode == 0, err[-2000:]
+    again, err = same_chain.communicate(timeout=60)
+    assert same_chain.returncode == 0, err[-2000:]
+    assert json.loads(again) == json.loads(out)  # the second one read the first one's session
+
+
+@pytest.mark.parametrize("targets", [("Role-A",), ("Role-B",)])
+def test_parallel_cold_callers_of_overlapping_chains_make_one_call_per_hop(
+    world: aws_world.World, monkeypatch: pytest.MonkeyPatch, server: object,
+    targets: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", SECRET_SERVICE)
+    callers = [run_console(*(("Role-A",) if i % 2 else targets), "--format", "json")
+               for i in range(12)]
+    for caller in callers:
+        _, err = caller.communicate(timeout=120)
+        assert caller.returncode == 0, err[-2000:]
+    expected = 2 if targets == ("Role-B",) else 1
+    assert server.calls().get("AssumeRole", 0) == expected  # type: ignore[attr-defined]

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import click
 
-from assume.cache import CredentialCache
 from assume.errors import AssumeError, CacheUnavailableError
+from assume.interfaces import CredentialCache
 from assume.output import duration_text, table
 
 
@@ -113,7 +113,7 @@ def _delete(cache: CredentialCache, key: str) -> None:
     try:
         cache.delete(key)
     except CacheUnavailableError as exc:
-        raise AssumeError(f"Cannot clear the cache: {exc}.") from None
+        raise AssumeError(f"Cannot clear the cache: the keyring is unavailable ({exc}).") from None
 
 
 commands: list[click.Command] = [cache_group]

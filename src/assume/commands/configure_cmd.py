@@ -113,7 +113,7 @@ def configure_command(
     from assume.config import AwsConfig, config_path
 
     aws_config_writer.check_profile_name(name)
-    path = config_path()
+    path = Path(config_path())
     where = printable(str(path))  # AWS_CONFIG_FILE may hold anything
     if remove:
         if targets or source_profile or region or no_region:
