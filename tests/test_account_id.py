@@ -69,3 +69,13 @@ def test_cache_keeps_the_account_and_reads_entries_without_one() -> None:
 def test_repr_shows_the_account_but_no_secret() -> None:
     assert "210987654321" in repr(CREDS)
     assert "secret" not in repr(CREDS) and "token" not in repr(CREDS)
+
+
+@pytest.mark.parametrize("account", ["12345678901", "1234567890123", "abcdefghijkl", 123456789012])
+def test_an_entry_with_a_damaged_account_is_a_miss(account: object) -> None:
+    store = cache.MemoryCache()
+    store.put("k", CREDS, {})
+    document = json.loads(store.items["k"])
+    document["i"] = account
+    store.items["k"] = json.dumps(document)
+    assert store.get("k") is None

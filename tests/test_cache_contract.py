@@ -10,6 +10,7 @@ program would, and can check what actually lands in the keyring.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from assume import keyring_backend
+from assume import cache_index, keyring_backend
 from assume.cache import (
     CHUNK_CHARS,
     MAX_CHUNKS,
     SERVICE,
+    EntryRefusedError,
     FastKeyringReader,
     KeyringCache,
     MemoryCache,
@@ -40,7 +42,9 @@ from tests.support.secret_service import require_secret_service
 WINDOWS_ITEM_CHARS = 1280  # Windows Credential Manager: 2,560 bytes of UTF-16 per item
 WINDOWS_ITEM_BYTES = 2560
 LONG_TOKEN = 3000  # characters; STS tokens of chained or tagged sessions get this long
-EXPIRES = datetime(2031, 5, 17, 12, 30, 45, tzinfo=timezone.utc)
+# A real session's expiry: an hour from now, to the second (entries store whole seconds).
+EXPIRES = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
+SAMPLE_KEY = "0" * 40  # for measuring encoded lengths: every cache key has 40 characters
 
 
 def new_key() -> str:
@@ -76,6 +80,11 @@ class Store:
     raw_set: Callable[[str, str], None]
     raw_delete: Callable[[str], None]
     raw_names: Callable[[], list[str]]  # every stored item name under service `assume`
+    foreign: frozenset[str] = frozenset()  # keys already in a shared keyring before the test
+
+    def own_entries(self) -> dict[str, dict[str, object]]:
+        """`cache.entries()` without the sessions others left in a shared keyring."""
+        return {k: v for k, v in self.cache.entries().items() if k not in self.foreign}
 
     def names_of(self, key: str) -> list[str]:
         """The raw items that belong to `key` (its first item and its chunks)."""
@@ -124,7 +133,7 @@ def secret_service_backend() -> object:
     return SecretService.Keyring()
 
 
-def secret_service_store(backend: object) -> Store:
+def secret_service_store(backend: object, foreign: frozenset[str] = frozenset()) -> Store:
     def raw_set(name: str, value: str) -> None:
         backend.set_password(SERVICE, name, value)  # type: ignore[attr-defined]
 
@@ -139,6 +148,7 @@ def secret_service_store(backend: object) -> Store:
         raw_set=raw_set,
         raw_delete=raw_delete,
         raw_names=lambda: sorted(username for username, _ in secret_service_items()),
+        foreign=foreign,
     )
 
 
@@ -173,7 +183,7 @@ def store(request: pytest.FixtureRequest, home: Path) -> Iterator[Store]:
     else:
         backend = secret_service_backend()
         before = {username for username, _ in secret_service_items()}
-        yield secret_service_store(backend)
+        yield secret_service_store(backend, frozenset(n.split(".")[0] for n in before))
         for username, item in secret_service_items():  # leave the daemon as it was found
             if username not in before:
                 item.delete()  # type: ignore[attr-defined]
@@ -187,11 +197,11 @@ def chunked_store(store: Store) -> Store:
 
 
 def encoded_length_for(token_chars: int) -> int:
-    return len(encode(make_credentials(token_chars)))
+    return len(encode(make_credentials(token_chars), SAMPLE_KEY))
 
 
 def chunks_for(credentials: Credentials) -> int:
-    return -(-len(encode(credentials)) // CHUNK_CHARS)
+    return -(-len(encode(credentials, SAMPLE_KEY)) // CHUNK_CHARS)
 
 
 LONG_CHUNKS = chunks_for(make_credentials(LONG_TOKEN))  # items a LONG_TOKEN entry takes
@@ -208,12 +218,11 @@ def test_missing_key_reads_as_none(store: Store) -> None:
     "credentials",
     [
         make_credentials(),
-        make_credentials(expiration=datetime(2031, 5, 17, 14, 30, 45,
-                                             tzinfo=timezone(timedelta(hours=2)))),
+        make_credentials(expiration=EXPIRES.astimezone(timezone(timedelta(hours=2)))),
         make_credentials(lifetime=900),
-        make_credentials(session_token=None, expiration=None, lifetime=None),
+        make_credentials(lifetime=None),
     ],
-    ids=["utc", "other-offset", "short-lifetime", "long-term-keys"],
+    ids=["utc", "other-offset", "short-lifetime", "unknown-lifetime"],
 )
 def test_put_then_get_preserves_every_field(store: Store, credentials: Credentials) -> None:
     key = new_key()
@@ -241,7 +250,7 @@ def test_entry_whose_length_is_a_whole_number_of_chunks_round_trips(store: Store
     key = new_key()
     token_chars = 3000 + (CHUNK_CHARS * 3 - encoded_length_for(3000))
     credentials = make_credentials(token_chars)
-    assert len(encode(credentials)) == CHUNK_CHARS * 3
+    assert len(encode(credentials, SAMPLE_KEY)) == CHUNK_CHARS * 3
     store.cache.put(key, credentials, info_for("Role-A"))
     assert store.cache.get(key) == credentials
 
@@ -371,6 +380,105 @@ def test_damaged_later_chunk_reads_as_miss(chunked_store: Store) -> None:
     assert chunked_store.cache.get(key) is None
 
 
+# --- the entry schema (issue 10, item 5) ------------------------------------------------------
+
+DROP = object()  # a field removed from the entry
+DAMAGES: dict[str, dict[str, object]] = {
+    "no-expiry": {"e": None},
+    "expiry-missing": {"e": DROP},
+    "text-expiry": {"e": "soon"},
+    "fractional-expiry": {"e": 1.9e9},
+    "boolean-expiry": {"e": True},
+    "expiry-in-1970": {"e": 5},
+    "expiry-beyond-any-clock": {"e": 10**20},
+    "no-access-key": {"a": None},
+    "numeric-access-key": {"a": 12345},
+    "empty-access-key": {"a": ""},
+    "access-key-with-newline": {"a": "ASIAX\nexport X=1"},
+    "no-secret": {"s": None},
+    "empty-secret": {"s": ""},
+    "secret-with-escape": {"s": "abc\x1b]0;x\x07"},
+    "integer-token": {"t": 12345},
+    "token-list": {"t": ["x"]},
+    "text-lifetime": {"l": "x"},
+    "negative-lifetime": {"l": -1},
+    "boolean-lifetime": {"l": True},
+    "written-for-another-key": {"k": secrets.token_hex(20)},
+    "no-key-tag": {"k": DROP},
+    "no-version": {"v": DROP},
+    "future-version": {"v": 99},
+}
+
+
+def damage(store: Store, key: str, change: dict[str, object]) -> None:
+    """Rewrite the stored entry of `key` with some fields changed, as another program might."""
+    raw = store.raw_get(key)
+    assert raw is not None
+    prefix, _, body = raw.partition("|") if store.chunked else ("", "", raw)
+    data = json.loads(body)
+    for field, value in change.items():
+        if value is DROP:
+            data.pop(field, None)
+        else:
+            data[field] = value
+    text = json.dumps(data, separators=(",", ":"))
+    store.raw_set(key, f"{prefix}|{text}" if store.chunked else text)
+
+
+@pytest.mark.parametrize("change", list(DAMAGES.values()), ids=list(DAMAGES))
+def test_entry_outside_the_schema_reads_as_miss_and_put_replaces_it(
+    store: Store, change: dict[str, object]
+) -> None:
+    key = new_key()
+    store.cache.put(key, make_credentials(), info_for("Role-A"))
+    damage(store, key, change)
+    assert store.cache.get(key) is None
+    fresh = make_credentials()
+    store.cache.put(key, fresh, info_for("Role-A"))
+    assert store.cache.get(key) == fresh
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "null", "7"], ids=str)
+def test_entry_that_is_not_an_object_reads_as_miss(store: Store, body: str) -> None:
+    key = new_key()
+    store.cache.put(key, make_credentials(), info_for("Role-A"))
+    store.raw_set(key, f"1|{body}" if store.chunked else body)
+    assert store.cache.get(key) is None
+
+
+def test_entry_copied_under_another_key_reads_as_miss(store: Store) -> None:
+    key, other = new_key(), new_key()
+    store.cache.put(key, make_credentials(), info_for("Role-A"))
+    raw = store.raw_get(key)
+    assert raw is not None
+    store.raw_set(other, raw)
+    assert store.cache.get(other) is None
+
+
+def test_credentials_without_an_expiry_are_not_stored(store: Store) -> None:
+    key = new_key()
+    store.cache.put(key, make_credentials(), info_for("Role-A"))
+    with pytest.raises(EntryRefusedError):
+        store.cache.put(key, make_credentials(session_token=None, expiration=None,
+                                              lifetime=None), info_for("Role-A"))
+    assert store.cache.get(key) is None, "the older session is not left in place"
+    assert store.names_of(key) == []
+
+
+# --- a session too large to cache (issue 10, item 9) ----------------------------------------
+
+
+def test_session_too_large_to_cache_removes_the_older_entry(store: Store) -> None:
+    key = new_key()
+    store.cache.put(key, make_credentials(LONG_TOKEN), info_for("Role-A"))
+    huge = make_credentials(CHUNK_CHARS * MAX_CHUNKS)
+    with pytest.raises(EntryRefusedError, match="too large"):
+        store.cache.put(key, huge, info_for("Role-A"))
+    assert store.cache.get(key) is None, "the older session must not be served instead"
+    assert store.names_of(key) == []
+    assert key not in store.cache.entries()
+
+
 def test_entries_lists_put_keys_with_their_info_and_never_a_secret(store: Store) -> None:
     first, second = new_key(), new_key()
     creds_a, creds_b = make_credentials(LONG_TOKEN), make_credentials()
@@ -379,18 +487,32 @@ def test_entries_lists_put_keys_with_their_info_and_never_a_secret(store: Store)
               "source": "arn:aws:iam::123456789012:role/Role-A"}
     store.cache.put(first, creds_a, info_a)
     store.cache.put(second, creds_b, info_b)
-    entries = store.cache.entries()
+    entries = store.own_entries()
     assert entries == {first: info_a, second: info_b}
     listed = json.dumps(entries)
     for creds in (creds_a, creds_b):
         assert creds.secret_access_key not in listed
         assert (creds.session_token or "")[:40] not in listed
     store.cache.delete(first)
-    assert set(store.cache.entries()) == {second}
+    assert set(store.own_entries()) == {second}
+
+
+def test_entries_and_delete_find_sessions_whose_index_is_lost(chunked_store: Store) -> None:
+    """Every keyring store here can search its items: the index is a view, not the truth."""
+    first, second = new_key(), new_key()
+    chunked_store.cache.put(first, make_credentials(), info_for("Role-A"))
+    chunked_store.cache.put(second, make_credentials(LONG_TOKEN), info_for("Role-B"))
+    os.unlink(state_file(cache_index.INDEX_FILE))
+    found = chunked_store.own_entries()
+    assert set(found) == {first, second}
+    assert all(isinstance(info["expires"], int) for info in found.values())
+    for key in found:
+        chunked_store.cache.delete(key)
+    assert chunked_store.names_of(first) == chunked_store.names_of(second) == []
 
 
 def test_entries_is_empty_for_a_new_cache(store: Store) -> None:
-    assert store.cache.entries() == {}
+    assert store.own_entries() == {}
 
 
 # --- the hot path's reader --------------------------------------------------------------
@@ -463,6 +585,21 @@ def test_fast_reader_reads_nothing_until_a_backend_is_remembered(
     key = new_key()
     secret_service_cache.cache.put(key, make_credentials(), info_for("Role-A"))
     assert FastKeyringReader().get(key) is None
+
+
+def test_invalid_utf8_in_the_secret_service_reads_as_miss_and_put_replaces_it(
+    secret_service_cache: Store, remembered_secret_service: str
+) -> None:
+    key = new_key()
+    secret_service_cache.cache.put(key, make_credentials(), info_for("Role-A"))
+    [item] = [item for username, item in secret_service_items() if username == key]
+    item.set_secret(b"1|\xff\xfe{not utf-8")  # type: ignore[attr-defined]
+    assert FastKeyringReader().get(key) is None
+    assert secret_service_cache.cache.get(key) is None  # a miss, not CacheUnavailableError
+    fresh = make_credentials()
+    secret_service_cache.cache.put(key, fresh, info_for("Role-A"))
+    assert secret_service_cache.cache.get(key) == fresh
+    assert FastKeyringReader().get(key) == fresh
 
 
 # --- the hot path's reader over the kernel keyring -------------------------------------------

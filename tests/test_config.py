@@ -179,6 +179,57 @@ def test_unparsable_config_is_a_config_error(home: Path) -> None:
         resolve(Request(targets=("x",)))
 
 
+# --- the source identity in the cache key (issue 10, item 1) ---------------------------------
+
+ENV_ROLE = """
+[profile env-role]
+role_arn = arn:aws:iam::111111111111:role/FromEnv
+credential_source = Environment
+
+[profile me]
+credential_process = /bin/print-keys
+
+[profile process-role]
+role_arn = arn:aws:iam::111111111111:role/FromProcess
+source_profile = me
+"""
+
+
+@pytest.fixture
+def identity_config(home: Path) -> None:
+    (home / ".aws").mkdir(exist_ok=True)
+    (home / ".aws" / "config").write_text(ENV_ROLE)
+
+
+def test_environment_credential_source_is_keyed_on_the_access_key_in_the_environment(
+    identity_config: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAALICE0000000")
+    alice = resolve(Request(targets=("env-role",)))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIABOB000000000")
+    bob = resolve(Request(targets=("env-role",)))
+    assert not alice.source.needs_resolving
+    assert alice.cache_keys() != bob.cache_keys()
+    assert "AKIA" not in alice.source.identity
+
+
+@pytest.mark.parametrize(
+    ("target", "profile"),
+    [("process-role", None), ("arn:aws:iam::111111111111:role/X", "me"),
+     ("env-role", None), ("ec2", None)],
+    ids=["credential-process-source", "credential-process-profile", "environment-without-keys",
+         "instance-metadata"],
+)
+def test_sources_only_the_sdk_can_resolve_have_no_cache_key_yet(
+    identity_config: None, home: Path, target: str, profile: str | None
+) -> None:
+    with (home / ".aws" / "config").open("a") as config:
+        config.write("\n[profile ec2]\nrole_arn = arn:aws:iam::333333333333:role/I\n"
+                     "credential_source = Ec2InstanceMetadata\n")
+    plan = resolve(Request(targets=(target,), profile=profile))
+    assert plan.source.needs_resolving
+
+
 def test_a_bare_name_close_to_a_role_profile_carries_a_did_you_mean_hint() -> None:
     plan = resolve(Request(targets=("hbu",), profile="base"))
     assert plan.hops[0].is_bare_name
@@ -215,3 +266,25 @@ def test_profile_naming_another_source_than_the_profiles_own_is_refused(
 ) -> None:
     with pytest.raises(InputError, match=f"names its own source \\({names}\\)"):
         resolve(Request(targets=(target,), profile=profile))
+
+
+def test_static_keys_next_to_a_credential_process_wait_for_the_sdk(
+    identity_config: None, home: Path
+) -> None:
+    """botocore may prefer the process (or SSO) to keys in the config file: whose keys are
+    used is known once resolved, so the key id in the file alone is no identity."""
+    with (home / ".aws" / "config").open("a") as config:
+        config.write("\n[profile both]\naws_access_key_id = AKIASTATIC000000\n"
+                     "aws_secret_access_key = x\ncredential_process = /bin/print-keys\n")
+    plan = resolve(Request(targets=("arn:aws:iam::111111111111:role/X",), profile="both"))
+    assert plan.source.needs_resolving
+
+
+def test_a_profile_that_is_its_own_source_is_keyed_on_its_keys(home: Path) -> None:
+    (home / ".aws" / "config").write_text(
+        "[profile self-role]\nrole_arn = arn:aws:iam::111111111111:role/X\n"
+        "source_profile = self-role\naws_access_key_id = AKIASELFROLE0000\n"
+        "aws_secret_access_key = x\n")
+    plan = resolve(Request(targets=("self-role",)))
+    assert plan.source.kind == "profile_keys" and not plan.source.needs_resolving
+    assert plan.source.identity.startswith("profile:self-role#")

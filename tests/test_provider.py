@@ -23,6 +23,12 @@ ROLE_A = "arn:aws:iam::123456789012:role/Role-A"
 ROLE_B = "arn:aws:iam::123456789012:role/Role-B"
 MFA = "arn:aws:iam::123456789012:mfa/alice"
 SOURCE = Source("profile", "alice", "profile:alice#0123456789abcdef", "us-east-1")
+# A source profile whose keys come from a credential_process (or SSO, ...): only the SDK knows.
+PROCESS_SOURCE = Source("profile", "me", "profile:me", "us-east-1", needs_resolving=True)
+ALICE_KEYS = Credentials("AKIAALICE0000000", "alice-secret")
+BOB_KEYS = Credentials("AKIABOB000000000", "bob-secret")
+CALLERS = {"AKIAALICE0000000": "arn:aws:iam::123456789012:user/alice",
+           "AKIABOB000000000": "arn:aws:iam::123456789012:user/bob"}
 
 
 class Clock:
@@ -53,6 +59,18 @@ class FakeSts:
 
     clock: Clock
     calls: list[Call] = field(default_factory=list)
+    source_keys: Credentials = ALICE_KEYS  # what the SDK resolves for a PROCESS_SOURCE
+    resolved: int = 0
+    asked_caller: list[str] = field(default_factory=list)
+
+    def source_credentials(self, source: Source, region: str | None) -> Credentials:
+        self.resolved += 1
+        return self.source_keys
+
+    def caller_arn(self, source: Source | Credentials, region: str | None) -> str:
+        assert isinstance(source, Source) and source.credentials is not None
+        self.asked_caller.append(source.credentials.access_key_id)
+        return CALLERS[source.credentials.access_key_id]
 
     def assume_role(
         self, source: Source | Credentials, hop: Hop, region: str | None, token_code: str | None
@@ -126,7 +144,7 @@ def make_rig(cache: MemoryCache | KeyringCache | None = None) -> Rig:
     warnings: list[str] = []
     used = cache if cache is not None else MemoryCache()
     provider = Provider(used, gateway=lambda: sts, clock=clock, prompter=prompter,
-                        locker=locker, warn=warnings.append)
+                        locker=locker, warn=warnings.append, callers={})
     return Rig(provider, used, sts, clock, locker, prompter, warnings)
 
 
@@ -516,3 +534,93 @@ def test_access_denied_without_an_mfa_session_is_not_retried(rig: Rig) -> None:
     with pytest.raises(AccessDeniedError):
         rig.provider.get(plan(HOP_A))
     assert rig.prompter.asked == []
+
+
+# --- sources only the SDK can resolve (issue 10, item 1) ------------------------------------
+
+
+def process_plan(*hops: Hop) -> Plan:
+    return Plan(PROCESS_SOURCE, hops, region="us-east-1")
+
+
+def test_unresolved_source_has_no_cache_key() -> None:
+    from assume.models import UnresolvedSourceError
+
+    with pytest.raises(UnresolvedSourceError):
+        process_plan(HOP_A).cache_keys()
+
+
+def test_sdk_source_is_assumed_with_the_very_credentials_it_was_keyed_on(rig: Rig) -> None:
+    rig.provider.get(process_plan(HOP_A))
+    assert rig.sts.resolved == 1
+    source = rig.sts.calls[0].source
+    assert isinstance(source, Source) and source.label == "profile me"
+    assert source.credentials == ALICE_KEYS, "no second resolution between key and call"
+
+
+def test_another_identity_behind_the_same_profile_never_gets_the_cached_session(
+    rig: Rig,
+) -> None:
+    alice = rig.provider.get(process_plan(HOP_A))
+    rig.sts.source_keys = BOB_KEYS  # the credential_process now answers with Bob's keys
+    bob = rig.provider.get(process_plan(HOP_A))
+    assert bob != alice
+    assert [call.source.credentials for call in rig.sts.calls  # type: ignore[union-attr]
+            ] == [ALICE_KEYS, BOB_KEYS]
+    rig.sts.source_keys = ALICE_KEYS
+    assert rig.provider.get(process_plan(HOP_A)) == alice, "each keeps its own entry"
+    assert len(rig.sts.calls) == 2
+
+
+def test_caller_of_a_known_key_is_remembered_not_asked_again(rig: Rig) -> None:
+    rig.provider.get(process_plan(HOP_A))
+    rig.provider.get(process_plan(HOP_A))
+    assert rig.sts.asked_caller == ["AKIAALICE0000000"]
+    assert len(rig.sts.calls) == 1
+
+
+def test_cached_and_status_never_serve_an_unresolved_source(rig: Rig) -> None:
+    rig.provider.get(process_plan(HOP_A))
+    assert rig.provider.cached(process_plan(HOP_A)) is None
+    assert [found for _, _, found in rig.provider.status(process_plan(HOP_A))] == [None]
+    assert rig.sts.resolved == 1, "neither resolves the source"
+
+
+# --- implausible and refused entries (issue 10, items 5 and 9) ------------------------------
+
+
+def test_entry_expiring_beyond_any_real_session_is_never_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    forged = Credentials("ASIAFORGED000000", "secret", "token", T0 + timedelta(days=30), 3600)
+    rig.cache.put(target.cache_keys()[0], forged, {"role": ROLE_A})
+    assert rig.provider.cached(target) is None
+    got = rig.provider.get(target)
+    assert got != forged
+    assert len(rig.sts.calls) == 1
+    assert rig.cache.get(target.cache_keys()[0]) == got, "the implausible entry is replaced"
+
+
+def test_entry_expiring_later_than_its_lifetime_allows_is_never_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    forged = Credentials("ASIAFORGED000000", "secret", "token", T0 + timedelta(hours=20), 3600)
+    rig.cache.put(target.cache_keys()[0], forged, {"role": ROLE_A})
+    assert rig.provider.get(target) != forged
+
+
+def test_session_too_large_to_cache_warns_and_the_older_one_is_not_served(rig: Rig) -> None:
+    target = plan(HOP_A)
+    older = rig.provider.get(target)
+    huge_sts = rig.sts.assume_role
+
+    def huge(*args: object) -> Credentials:
+        found = huge_sts(*args)  # type: ignore[arg-type]
+        return found._replace(session_token="x" * 20_000)
+
+    rig.sts.assume_role = huge  # type: ignore[method-assign]
+    big = rig.provider.get(target, refresh=True)
+    assert len(rig.warnings) == 1 and "too large" in rig.warnings[0], rig.warnings
+    assert rig.cache.get(target.cache_keys()[0]) is None
+    rig.sts.assume_role = huge_sts  # type: ignore[method-assign]
+    again = rig.provider.get(target)
+    assert again not in (older, big)
+    assert len(rig.sts.calls) == 3

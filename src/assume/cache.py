@@ -1,15 +1,19 @@
 """Stores of Credentials by cache key: the OS keyring, memory (tests), or nothing.
 
-This is the only module that talks to keyring. Entries are compact JSON, split into chunks
-that fit the Windows Credential Manager's 2,560-byte (UTF-16) limit. A corrupt or truncated
-entry reads as a miss; keyring faults raise CacheUnavailableError for the caller to handle.
+This is the only module that talks to keyring. Entries are compact JSON (`cache_entry`), split
+into chunks that fit the Windows Credential Manager's 2,560-byte (UTF-16) limit. A corrupt,
+truncated, undecodable or out-of-schema entry reads as a miss; keyring faults raise
+CacheUnavailableError for the caller to handle. A put that cannot store a session raises
+EntryRefusedError after removing the older entry, so a stale session is never served instead.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
+import sys
 
+from assume.cache_entry import EntryRefusedError as EntryRefusedError
+from assume.cache_entry import decode
+from assume.cache_entry import encode as encode
 from assume.errors import CacheUnavailableError
 from assume.models import Credentials
 
@@ -25,36 +29,15 @@ CHUNK_CHARS = 1200  # characters per keyring item; Windows allows 2,560 bytes of
 MAX_CHUNKS = 8
 
 
-def encode(credentials: Credentials) -> str:
-    """Compact JSON of the credentials (secrets included: only ever stored in a keyring)."""
-    expiration = credentials.expiration
-    data = {
-        "a": credentials.access_key_id,
-        "s": credentials.secret_access_key,
-        "t": credentials.session_token,
-        "e": int(expiration.timestamp()) if expiration else None,
-        "l": credentials.lifetime,
-    }
-    if credentials.account_id:
-        data["i"] = credentials.account_id
-    return json.dumps(data, separators=(",", ":"))
-
-
-def decode(text: str) -> Credentials | None:
-    """Credentials from `encode`'s output, or None when the text is damaged."""
-    try:
-        data = json.loads(text)
-        expiration = data["e"]
-        return Credentials(
-            access_key_id=str(data["a"]),
-            secret_access_key=str(data["s"]),
-            session_token=data["t"],
-            expiration=datetime.fromtimestamp(expiration, timezone.utc) if expiration else None,
-            lifetime=data.get("l"),
-            account_id=data.get("i"),
+def storable(credentials: Credentials, key: str) -> str:
+    """The encoded entry, or EntryRefusedError when it cannot be stored."""
+    text = encode(credentials, key)
+    if len(text) > CHUNK_CHARS * MAX_CHUNKS:
+        raise EntryRefusedError(
+            f"the session is too large to cache ({len(text)} characters, at most "
+            f"{CHUNK_CHARS * MAX_CHUNKS})"
         )
-    except (ValueError, KeyError, TypeError, OverflowError):
-        return None
+    return text
 
 
 def split(text: str) -> list[str]:
@@ -83,6 +66,16 @@ def join(first: str, rest: list[str | None]) -> str | None:
     return first.partition("|")[2] + "".join(part or "" for part in rest)
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """One stderr line per message and process."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        sys.stderr.write(f"warning: {message}\n")
+
+
 class MemoryCache:
     """A dict-backed cache for tests and for `--no-cache` style fallbacks within one process."""
 
@@ -92,10 +85,15 @@ class MemoryCache:
 
     def get(self, key: str) -> Credentials | None:
         text = self.items.get(key)
-        return decode(text) if text is not None else None
+        return decode(text, key) if text is not None else None
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
-        self.items[key] = encode(credentials)
+        try:
+            text = storable(credentials, key)
+        except EntryRefusedError:
+            self.delete(key)
+            raise
+        self.items[key] = text
         self.info[key] = info
 
     def delete(self, key: str) -> None:
@@ -125,6 +123,8 @@ class NullCache:
 class KeyringCache:
     """Credentials in the OS keyring under service `assume`, one item per chunk."""
 
+    search_is_the_store = False  # True where listing is the store's own call (kernel keyring)
+
     def __init__(self, backend: Any = None) -> None:
         self._backend = backend
         self._may_unlock = backend is None  # only the full path may ask to unlock the keyring
@@ -149,6 +149,9 @@ class KeyringCache:
         backend = call_with_deadline("the keyring", keyring_timeout(), keyring_backend.load)
         if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
             return SecretServiceStore()
+        warning = keyring_backend.plaintext_warning(backend)
+        if warning:  # discovery refuses these; one the user chose is used, and named
+            _warn_once(warning)
         return backend
 
     def _call(self, method: str, *args: str) -> Any:
@@ -181,8 +184,17 @@ class KeyringCache:
                 return None
             raise CacheUnavailableError(f"{type(exc).__name__}: {exc}") from exc
 
+    def _item(self, name: str) -> str | None:
+        """One stored item; an item that is not UTF-8 reads as damaged (""), not as a fault."""
+        try:
+            return self._call("get_password", SERVICE, name)  # type: ignore[no-any-return]
+        except CacheUnavailableError as exc:
+            if isinstance(exc.__cause__, UnicodeError):
+                return ""
+            raise
+
     def get(self, key: str) -> Credentials | None:
-        first = self._call("get_password", SERVICE, key)
+        first = self._item(key)
         if first is None:
             self._counts[key] = 1
             return None
@@ -190,18 +202,22 @@ class KeyringCache:
         if count is None:
             return None
         self._counts[key] = count
-        rest = [self._call("get_password", SERVICE, name) for name in chunk_names(key, count)[1:]]
+        rest = [self._item(name) for name in chunk_names(key, count)[1:]]
         text = join(first, rest)
-        return decode(text) if text is not None else None
+        return decode(text, key) if text is not None else None
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
-        chunks = split(encode(credentials))
-        if len(chunks) > MAX_CHUNKS:
-            return  # far beyond any real session, and a reader would reject it anyway
+        try:
+            chunks = split(storable(credentials, key))
+        except EntryRefusedError:
+            self.delete(key)  # never leave an older session to be served instead
+            raise
         names = chunk_names(key, len(chunks))
         old_count = self._counts.get(key)
-        if old_count is None:  # not read by this process: look at what is there
-            old_count = chunk_count(self._call("get_password", SERVICE, key) or "") or 1
+        if old_count is None:  # not read by this process, or damaged: look at what is there
+            old = self._item(key)
+            # A damaged first item does not say how many chunks it had: clear every one.
+            old_count = 1 if old is None else chunk_count(old) or MAX_CHUNKS
         # Later chunks first, so a reader never sees a new count with old pieces missing.
         for name, chunk in reversed(list(zip(names, chunks, strict=True))):
             self._call("set_password", SERVICE, name, chunk)
@@ -221,10 +237,59 @@ class KeyringCache:
 
         cache_index.forget([key])
 
+    def stored_keys(self) -> set[str] | None:
+        """The cache keys that have items in the keyring, found by searching where the store
+        can (the Secret Service by attribute, the kernel keyring by listing), within the
+        keyring deadline; None where it cannot, or does not answer."""
+        from assume.deadlines import call_with_deadline, keyring_timeout
+
+        try:
+            names = call_with_deadline("the keyring", keyring_timeout(), self._search)
+        except Exception as exc:
+            if self.search_is_the_store and isinstance(exc, CacheUnavailableError):
+                raise  # the store itself refuses: say so, as any other call would
+            return None  # no keyring to search: the index is all there is
+        if names is None:
+            return None
+        return {name.split(".", 1)[0] for name in names}  # chunk `KEY.N` belongs to KEY
+
+    def _search(self) -> list[str] | None:
+        from assume import keyring_backend
+
+        backend = self.backend
+        if keyring_backend.class_path(backend) == keyring_backend.SECRET_SERVICE:
+            from assume.secret_service import SecretServiceStore
+
+            backend = SecretServiceStore()  # keyring's backend cannot search; this store can
+        if callable(getattr(backend, "usernames", None)):
+            return list(backend.usernames(SERVICE))
+        return None
+
     def entries(self) -> dict[str, dict[str, object]]:
+        """Cached sessions and their info. The index is a view: where the keyring can search,
+        it decides which sessions exist, and one missing from the index is still listed."""
         from assume import cache_index
 
-        return cache_index.read()
+        index = cache_index.read()
+        found = self.stored_keys()
+        if found is None:
+            return index
+        entries: dict[str, dict[str, object]] = {}
+        for key in sorted(found):
+            info = index.get(key)
+            if info is None:
+                try:
+                    credentials = self.get(key)
+                except CacheUnavailableError:
+                    credentials = None
+                expiration = credentials.expiration if credentials else None
+                info = {"role": "(not in the index)", "profile": None, "source": "(unknown)",
+                        "expires": int(expiration.timestamp()) if expiration else None}
+            entries[key] = info
+        gone = [key for key in index if key not in found]
+        if gone:
+            cache_index.forget(gone)  # removed behind assume's back
+        return entries
 
 
 class FastKeyringReader:

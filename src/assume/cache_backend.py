@@ -39,6 +39,7 @@ class KernelCache(KeyringCache):
     every key at the credentials' expiry, and room made when the user's quota is full."""
 
     name = "kernel"
+    search_is_the_store = True  # a refused keyctl is an unavailable cache, not "can't search"
 
     def __init__(self, backend: KernelKeyring | None = None) -> None:
         super().__init__(backend or KernelKeyring())
@@ -68,11 +69,6 @@ class KernelCache(KeyringCache):
             return False
         self.delete(min(others)[1])
         return True
-
-    def entries(self) -> dict[str, dict[str, object]]:
-        """Indexed entries whose keys the kernel still holds (timed-out keys are gone)."""
-        present = set(self.backend.usernames(SERVICE))
-        return {key: info for key, info in cache_index.read().items() if key in present}
 
 
 class UnavailableCache(NullCache):

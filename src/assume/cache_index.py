@@ -25,10 +25,11 @@ def read() -> dict[str, dict[str, object]]:
 
 
 def _update(change: dict[str, dict[str, object] | None]) -> None:
-    from filelock import FileLock
+    from assume.file_lock import acquire
 
     directory = state_dir()
-    with FileLock(os.path.join(directory, f"{INDEX_FILE}.lock"), timeout=30):
+    held = acquire(os.path.join(directory, f"{INDEX_FILE}.lock"), 30)
+    try:
         entries = read()
         for key, info in change.items():
             if info is None:
@@ -37,13 +38,15 @@ def _update(change: dict[str, dict[str, object] | None]) -> None:
                 entries[key] = info
         text = json.dumps(entries, indent=1, sort_keys=True)
         write_private(os.path.join(directory, INDEX_FILE), text)
+    finally:
+        held.release()
 
 
 def record(key: str, info: dict[str, object]) -> None:
     """Remember a cached entry (best effort: a failure only loses it from `cache list`)."""
     from contextlib import suppress
 
-    with suppress(OSError):  # filelock's Timeout included
+    with suppress(OSError):  # a lock timeout included
         _update({key: info})
 
 
@@ -51,5 +54,5 @@ def forget(keys: list[str]) -> None:
     """Drop entries from the index."""
     from contextlib import suppress
 
-    with suppress(OSError):  # filelock's Timeout included
+    with suppress(OSError):  # a lock timeout included
         _update(dict.fromkeys(keys))

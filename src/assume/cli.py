@@ -159,6 +159,8 @@ def print_plan(params: dict[str, Any]) -> None:
             else "cached" if cached else "STS call needed"
         if params["refresh"] and index == len(plan.hops):
             state = "STS call needed (--refresh)"
+        elif plan.source.needs_resolving:
+            state = f"unknown until {plan.source.label} is resolved"
         rows.append([str(index), call, target, previous, state])
         previous = hop.label
     table("Planned chain", ["Hop", "Call", "Target", "Source", "Cache"], rows)

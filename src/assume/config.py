@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+# Profile settings through which the SDK finds credentials (whose, it alone knows).
+SDK_CREDENTIAL_SETTINGS = ("credential_process", "sso_session", "sso_start_url",
+                           "sso_account_id", "web_identity_token_file", "login_session")
 MFA_SESSION_DURATION = 12 * 3600  # seconds: one MFA code a day serves every role
 MAX_CONFIG_CHARS = 4 * 1024 * 1024  # config files are kilobytes; AWS_CONFIG_FILE may be /dev/zero
 MAX_CHAIN = 100  # source_profile links followed: far beyond any real chain, well within the stack
@@ -133,15 +136,34 @@ def default_session_name() -> str:
 
 
 def _profile_source(name: str, settings: dict[str, str]) -> Source:
+    """A profile as the source. Static keys identify themselves by their key id; anything else
+    (credential_process, SSO, login_session, web identity) is known once the SDK resolves it."""
     key_id = settings.get("aws_access_key_id")
-    identity = f"profile:{name}" + (f"#{fingerprint(key_id)}" if key_id else "")
-    return Source("profile", name, identity, settings.get("region"))
+    # botocore may prefer any of these to keys in the config file: then the SDK decides.
+    if key_id and not any(setting in settings for setting in SDK_CREDENTIAL_SETTINGS):
+        return _static_keys_source("profile", name, settings)
+    return Source("profile", name, f"profile:{name}", settings.get("region"),
+                  needs_resolving=True)
+
+
+def _static_keys_source(kind: str, name: str, settings: dict[str, str]) -> Source:
+    """A profile's own keys, keyed on a fingerprint of their key id."""
+    identity = f"profile:{name}#{fingerprint(settings['aws_access_key_id'])}"
+    return Source(kind, name, identity, settings.get("region"))
+
+
+def _environment_source(kind: str, name: str, label: str) -> Source:
+    """Keys in the environment: keyed on a fingerprint of AWS_ACCESS_KEY_ID, read right here,
+    so a hit needs no SDK; without the variable, the SDK's answer decides."""
+    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
+    if key_id:
+        return Source(kind, name, f"{label}#{fingerprint(key_id)}")
+    return Source(kind, name, label, needs_resolving=True)
 
 
 def _default_source(config: AwsConfig) -> Source:
-    key_id = os.environ.get("AWS_ACCESS_KEY_ID")
-    if key_id:
-        return Source("env", "", f"env#{fingerprint(key_id)}")
+    if os.environ.get("AWS_ACCESS_KEY_ID"):
+        return _environment_source("env", "", "env")
     profile = os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
     if profile:
         return _profile_source(profile, config.profile(profile, purpose="profile (AWS_PROFILE)"))
@@ -151,8 +173,8 @@ def _default_source(config: AwsConfig) -> Source:
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
     )
     if container:
-        return Source("default", "container", f"container:{container}")
-    return Source("default", "", "default")
+        return Source("default", "container", f"container:{container}", needs_resolving=True)
+    return Source("default", "", "default", needs_resolving=True)
 
 
 def _int_setting(profile: str, key: str, raw: str) -> int:
@@ -211,8 +233,7 @@ def expand_profile(
     hop = _hop_from_profile(name, settings)
     if source_profile:
         if source_profile == name and "aws_access_key_id" in settings:
-            source = _profile_source(name, settings)
-            return Source("profile_keys", name, source.identity, source.region), [hop]
+            return _static_keys_source("profile_keys", name, settings), [hop]
         source, hops = expand_profile(config, source_profile, (*seen, name))
         return source, [*hops, hop]
     if credential_source:
@@ -221,7 +242,12 @@ def expand_profile(
                 f"Profile '{shown(name)}' has credential_source = {shown(credential_source)}.",
                 f"Use one of: {', '.join(CREDENTIAL_SOURCES)}.",
             )
-        return Source("credential_source", credential_source, f"cs:{credential_source}"), [hop]
+        if credential_source == "Environment":
+            source = _environment_source("credential_source", "Environment", "cs:Environment")
+        else:  # instance or container metadata: who answers is known once resolved
+            source = Source("credential_source", credential_source, f"cs:{credential_source}",
+                            needs_resolving=True)
+        return source, [hop]
     raise ConfigError(
         f"Profile '{shown(name)}' has role_arn but neither source_profile nor credential_source.",
         "Add source_profile = NAME.",
@@ -426,6 +452,8 @@ def _mfa_session_duration(config: AwsConfig, source: Source, first: Hop) -> int:
 
 def long_term_source(config: AwsConfig, source: Source) -> bool:
     """True when the source holds long-term keys, the only kind GetSessionToken accepts."""
+    if source.needs_resolving:
+        return False  # what the SDK will find is unknown here
     if source.kind == "env":
         return not os.environ.get("AWS_SESSION_TOKEN")
     if source.kind in ("profile", "profile_keys"):

@@ -66,21 +66,25 @@ def run(argv: list[str]) -> int | None:
             region=parsed.get("region"),  # type: ignore[arg-type]
         )
         plan = resolve(request, hints=sys.stderr.isatty())  # typo hints only for a person
+        if plan.source.needs_resolving:
+            return None  # whose credentials the SDK would find is unknown here: no key yet
         reader = FastKeyringReader()
         provider = Provider(reader)  # type: ignore[arg-type]
         credentials = provider.cached(plan)
         if credentials is None:
             if not reader.answered:
                 return None  # the keyring could not say: the full path finds out why
-            from assume.lock import release_taken, take_for_refresh
+            from assume.lock import HELD, UNAVAILABLE, claim_or_wait, release_taken
 
             key = plan.cache_keys()[-1]
-            if not take_for_refresh(key, bool(plan.hops[-1].mfa_serial)):
+            claim = claim_or_wait(key, bool(plan.hops[-1].mfa_serial))
+            if claim == UNAVAILABLE:
                 return None
             credentials = provider.cached(plan)  # what another process cached meanwhile
             if credentials is None:
-                return None  # the full path refreshes under the lock this process holds
-            release_taken(key)
+                return None  # the full path refreshes (under the lock, when this one holds it)
+            if claim == HELD:
+                release_taken(key)
         fmt = parsed.get("format")
         if fmt is None:
             from assume.shell import detect_format

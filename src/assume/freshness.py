@@ -20,6 +20,7 @@ from assume.models import Credentials
 
 REFRESH_WINDOW = 15 * 60  # seconds: botocore's advisory refresh window
 MANDATORY_WINDOW = 10 * 60  # seconds: botocore's mandatory refresh window
+MAX_SESSION = 36 * 3600  # seconds: GetSessionToken's longest session; AssumeRole's is 12 h
 CLOCK_SKEW_TOLERANCE = 60  # seconds of disagreement with STS's clock that are ignored
 CLOCK_SKEW_WARNING = 5 * 60  # seconds: a skew past this is told (SigV4 itself allows 5 min)
 CLOCK_STEP_BACK = 5 * 60  # seconds the clock may go back past a session's fetch time
@@ -49,6 +50,8 @@ def is_fresh(credentials: Credentials | None, now: datetime) -> bool:
         return True
     if credentials.lifetime is not None and left > credentials.lifetime + CLOCK_STEP_BACK:
         return False
+    if left > MAX_SESSION + CLOCK_STEP_BACK:
+        return False  # no real session lasts this long: a damaged or forged entry
     return left > refresh_window(credentials.lifetime)
 
 

@@ -56,6 +56,19 @@ def _is_plaintext(backend: object) -> bool:
     return any(class_path(b).startswith("keyrings.alt.") for b in backends)
 
 
+def plaintext_warning(backend: object) -> str | None:
+    """The warning for a plaintext backend the user chose explicitly (discovery refuses
+    them), or None for a real keyring."""
+    if not _is_plaintext(backend):
+        return None
+    where = getattr(backend, "file_path", None)
+    return (
+        f"keyring backend {class_path(backend)}, chosen in keyring's configuration, keeps "
+        f"sessions in a plain file{f' ({where})' if where else ''}; choose an OS keyring "
+        "there, or pass --no-cache."
+    )
+
+
 def _prefer_real_keyring(backend: Any) -> Any:
     """keyring's chainer wraps every backend it finds, plaintext files included (it falls
     through to them when the real keyring is locked); use its best real member instead."""

@@ -8,9 +8,9 @@ same failure at once instead of waiting for the hung endpoint a second time.
 A folder where no lock file can be made (a read-only HOME) moves the lock to a private folder
 in the temp dir; when neither works, the refresh goes on without the lock, after one warning.
 
-The cache-hit path takes the lock as soon as it finds a miss (`take_for_refresh`) and hands it
+The cache-hit path takes the lock as soon as it finds a miss (`claim_or_wait`) and hands it
 to the full path in the same process, so every cold caller queues on one lock from its first
-milliseconds: the first refreshes, the rest read its entry.
+milliseconds: the first refreshes, the rest wait for it and read its entry.
 """
 
 from __future__ import annotations
@@ -50,19 +50,17 @@ def _acquire(key: str, wait: float, quiet: bool = False) -> tuple[Any, str] | No
     """The held lock and its file, trying each lock folder in turn; None if none is usable
     (after one warning, unless `quiet`).
 
-    Raises filelock's Timeout when another process holds the lock for longer than `wait`.
+    Raises LockTimeout when another process holds the lock for longer than `wait`.
     """
-    from filelock import FileLock, Timeout
-
+    from assume.file_lock import LockTimeout, acquire
     from assume.paths import LOCK_DIRS
 
     problem: OSError = PermissionError("no lock folder")
     for make in LOCK_DIRS:
         try:
             path = os.path.join(make(), f"{key}.lock")
-            lock = FileLock(path, timeout=wait)
-            lock.acquire()
-        except Timeout:  # a TimeoutError, so an OSError too: not a folder problem
+            lock = acquire(path, wait)
+        except LockTimeout:  # a TimeoutError, so an OSError too: not a folder problem
             raise
         except OSError as exc:
             problem = exc
@@ -92,7 +90,7 @@ def single_flight(key: str, timeout: float | None = None, mfa: bool = False) -> 
 
     Without `timeout`, the wait is what is left of `lock_timeout` since this process began
     waiting for `key` (the cache-hit path may have waited already). A lock the hit path took
-    for `key` (`take_for_refresh`) is used as it is.
+    for `key` (`claim_or_wait`) is used as it is.
     """
     since = _waiting_since.setdefault(key, time.time())
     try:
@@ -104,13 +102,13 @@ def single_flight(key: str, timeout: float | None = None, mfa: bool = False) -> 
 
 @contextmanager
 def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[None]:
-    from filelock import Timeout
+    from assume.file_lock import LockTimeout
 
     wait = timeout if timeout is not None else lock_timeout(mfa)
     left = wait if timeout is not None else max(0.0, wait - (time.time() - since))
     try:
         held = _handed_over.pop(key, None) or _acquire(key, left)
-    except Timeout:
+    except LockTimeout:
         raise LockTimeoutError(
             f"Another assume has been refreshing this session for over {wait:.0f}s.",
             "Wait for it to finish (it may be waiting for an MFA code), or set "
@@ -139,31 +137,43 @@ def _held(key: str, since: float, timeout: float | None, mfa: bool) -> Iterator[
         lock.release()
 
 
-def take_for_refresh(key: str, mfa: bool = False) -> bool:
-    """Take `key`'s lock for the hit path after a miss (waiting, bounded, while another
-    process refreshes it) and keep it for `single_flight` in this process. False when it
-    cannot be had (a timeout, no lock folder): the full path then waits for what is left of
-    the bounded wait and reports any problem. It never writes to stderr.
+HELD, WAITED, UNAVAILABLE = "held", "waited", "unavailable"
 
-    No deadlock: only the last hop's lock is taken this way, and the provider takes the locks
-    of a chain's hops one at a time, in order, so no process holding an earlier hop's lock ever
-    waits for a later one.
+
+def claim_or_wait(key: str, mfa: bool = False) -> str:
+    """After a miss on the hit path: take `key`'s lock at once if nobody holds it and keep it
+    for `single_flight` in this process (HELD); else wait, bounded, until its holder lets go,
+    without taking it (WAITED: the holder's entry is now in the cache, read it). UNAVAILABLE
+    when no lock can be had (a timeout, no lock folder): the full path then waits for what is
+    left of the bounded wait and reports any problem. It never writes to stderr.
+
+    Waiters never hold the lock, so a crowd that arrives during one refresh reads the result
+    together instead of one by one. No deadlock: only the last hop's lock is taken this way,
+    and the provider takes the locks of a chain's hops one at a time, in order, so no process
+    holding an earlier hop's lock ever waits for a later one.
     """
-    from filelock import Timeout
+    from assume.file_lock import LockTimeout
 
     _waiting_since.setdefault(key, time.time())
     try:
-        held = _acquire(key, lock_timeout(mfa), quiet=True)
-    except Timeout:
-        return False
+        held = _acquire(key, 0, quiet=True)
+    except LockTimeout:
+        try:
+            held = _acquire(key, lock_timeout(mfa), quiet=True)
+        except LockTimeout:
+            return UNAVAILABLE
+        if held is None:
+            return UNAVAILABLE
+        held[0].release()
+        return WAITED
     if held is None:
-        return False
+        return UNAVAILABLE
     _handed_over[key] = held
-    return True
+    return HELD
 
 
 def release_taken(key: str) -> None:
-    """Let go of a lock `take_for_refresh` took, when the hit path needs it no more."""
+    """Let go of a lock `claim_or_wait` took, when the hit path needs it no more."""
     held = _handed_over.pop(key, None)
     if held is not None:
         held[0].release()

@@ -24,7 +24,7 @@ else:
         except ImportError:
             from hashlib import sha256
 
-CACHE_KEY_VERSION = 1
+CACHE_KEY_VERSION = 2  # 2: SDK-resolved sources are keyed on their caller
 
 
 class Credentials(Record):
@@ -61,12 +61,25 @@ class Source(Record):
 
     kind is `profile`, `credential_source`, `env` or `default` (boto3's default chain);
     identity is a stable, secret-free label that keeps two callers' cache entries apart.
+
+    Where the credentials come from the SDK (credential_process, SSO, login_session, web
+    identity, container or instance metadata), the config only says where to look, not who
+    answers: such a source `needs_resolving`, and no cache key exists until `resolved` adds
+    the identity its credentials really belong to, and the credentials themselves (the first
+    hop is assumed with exactly those, never with a second resolution).
     """
 
     kind: str
     name: str
     identity: str
     region: str | None = None
+    needs_resolving: bool = False
+    credentials: Credentials | None = None
+
+    def resolved(self, caller: str, credentials: Credentials) -> Source:
+        """This source, keyed on the identity (caller ARN) its credentials turned out to be."""
+        return self._replace(identity=f"{self.identity}|{caller}", needs_resolving=False,
+                             credentials=credentials)
 
     @property
     def label(self) -> str:
@@ -137,6 +150,10 @@ class Hop(Record):
         return sha256(blob.encode()).hexdigest()[:40]
 
 
+class UnresolvedSourceError(ValueError):
+    """A cache key was asked for before the source's credentials were resolved."""
+
+
 class Plan(Record):
     """A resolved chain: the source and the hops, assumed left to right, and notes for people
     (a clamped duration, where MFA goes)."""
@@ -149,7 +166,13 @@ class Plan(Record):
     hints: tuple[str, ...] = ()  # possible typos: said with any failure, on success on a terminal
 
     def cache_keys(self) -> list[str]:
-        """The cache key of each hop; each builds on the key of the hop before it."""
+        """The cache key of each hop; each builds on the key of the hop before it.
+
+        Raises UnresolvedSourceError while the source's identity is unknown: keying on a
+        profile or source name alone would hand one identity's session to another.
+        """
+        if self.source.needs_resolving:
+            raise UnresolvedSourceError(f"the identity behind {self.source.label} is not known yet")
         keys: list[str] = []
         previous = self.source.identity
         for hop in self.hops:

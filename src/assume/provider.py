@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from assume.cache import NullCache
+from assume.cache import EntryRefusedError, NullCache
 from assume.errors import AccessDeniedError, CacheUnavailableError
 from assume.freshness import is_fresh
-from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan
+from assume.models import MFA_SESSION_HOP, Credentials, Hop, Plan, fingerprint
 from assume.output import printable
 
 
@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from contextlib import AbstractContextManager
 
-    from assume.interfaces import Clock, CredentialCache, Locker, Prompter, StsGateway
+    from assume.interfaces import (
+        CallerLookup,
+        Clock,
+        CredentialCache,
+        Locker,
+        Prompter,
+        StsGateway,
+    )
 
 
 def utcnow() -> datetime:
@@ -40,6 +47,12 @@ def _default_gateway() -> StsGateway:
     from assume.sts import BotoGateway
 
     return BotoGateway()
+
+
+def _default_callers() -> CallerLookup:
+    from assume.callers import CallerMemo
+
+    return CallerMemo()
 
 
 def _default_locker(key: str, mfa: bool = False) -> AbstractContextManager[None]:
@@ -70,6 +83,7 @@ class Provider:
         prompter: Prompter = _no_prompt,
         locker: Locker = _default_locker,
         warn: Callable[[str], None] = _warn,
+        callers: CallerLookup | None = None,
     ) -> None:
         self.cache = cache
         self._gateway_factory = gateway
@@ -78,6 +92,7 @@ class Provider:
         self.prompter = prompter
         self.locker = locker
         self.warn = warn
+        self._callers = callers
 
     @property
     def gateway(self) -> StsGateway:
@@ -87,18 +102,48 @@ class Provider:
         return self._gateway
 
     def cached(self, plan: Plan) -> Credentials | None:
-        """The target's credentials if the cache holds them fresh; never calls STS."""
+        """The target's credentials if the cache holds them fresh; never calls STS.
+
+        None for a source only the SDK can resolve: whose session it would be is unknown.
+        """
+        if plan.source.needs_resolving:
+            return None
         found = self._read(plan.cache_keys()[-1])
         return found if is_fresh(found, self.clock()) else None
 
     def status(self, plan: Plan) -> Iterator[tuple[Hop, str, Credentials | None]]:
-        """Each hop with its cache key and its fresh cached credentials, if any."""
+        """Each hop with its cache key and its fresh cached credentials, if any (no key and
+        nothing cached while the source is unresolved: this never calls anything)."""
+        if plan.source.needs_resolving:
+            for hop in plan.hops:
+                yield hop, "", None
+            return
         for hop, key in zip(plan.hops, plan.cache_keys(), strict=True):
             found = self._read(key)
             yield hop, key, found if is_fresh(found, self.clock()) else None
 
+    def resolve_source(self, plan: Plan) -> Plan:
+        """For a source the SDK resolves, get its credentials once and key the plan on the
+        identity they belong to (its caller ARN). The resolved source carries the credentials:
+        the first hop is assumed with exactly these, so the session is stored under the
+        identity that obtained it."""
+        if not plan.source.needs_resolving:
+            return plan
+        region = plan.hops[0].region or plan.region
+        credentials = self.gateway.source_credentials(plan.source, region)
+        unkeyed = plan.source._replace(credentials=credentials)
+        tag = fingerprint(credentials.access_key_id)
+        callers = self._callers if self._callers is not None else _default_callers()
+        caller = callers.get(tag)
+        if caller is None:
+            caller = self.gateway.caller_arn(unkeyed, region)
+            callers[tag] = caller
+        log.debug("source %s resolved to %s", plan.source.label, caller)
+        return plan._replace(source=plan.source.resolved(caller, credentials))
+
     def get(self, plan: Plan, *, refresh: bool = False) -> Credentials:
         """Credentials for the last hop, reusing the deepest fresh hop of the chain."""
+        plan = self.resolve_source(plan)
         keys = plan.cache_keys()
         last = len(keys) - 1
         start, current = 0, None
@@ -180,6 +225,8 @@ class Provider:
         }
         try:
             self.cache.put(key, credentials, info)
+        except EntryRefusedError as exc:
+            self.warn(f"{exc}: {hop.label} was not cached (any older session was removed).")
         except CacheUnavailableError as exc:
             self._disable(exc)
 

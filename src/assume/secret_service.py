@@ -87,9 +87,28 @@ class SecretServiceStore:
             item = unlocked[0]
             secrets = self._call("GetSecrets", "aoo", [item], self._session)[0]
             return bytes(secrets[item][2]).decode("utf-8")
-        except SecretServiceUnavailable:
-            raise
+        except (SecretServiceUnavailable, UnicodeDecodeError):
+            raise  # an item that is not UTF-8 is damaged, not a fault of the service
         except (DBusError, LookupError, TypeError, ValueError) as exc:
+            raise SecretServiceUnavailable(str(exc)) from exc
+
+    def usernames(self, service: str) -> list[str]:
+        """The `username` attribute of every item under `service`, locked ones included:
+        what the keyring really holds, whatever any index remembers."""
+        self.open()
+        from assume.dbus_wire import DBusError
+
+        try:
+            unlocked, locked = self._call("SearchItems", "a{ss}", {"service": service})
+            names = []
+            for item in [*unlocked, *locked]:
+                (attributes,) = self._connection.call(
+                    BUS_NAME, item, "org.freedesktop.DBus.Properties", "Get", "ss",
+                    ITEM_INTERFACE, "Attributes")
+                if attributes.get("service") == service and attributes.get("username"):
+                    names.append(str(attributes["username"]))
+            return names
+        except (DBusError, LookupError, TypeError, ValueError, AttributeError) as exc:
             raise SecretServiceUnavailable(str(exc)) from exc
 
     def set_password(self, service: str, username: str, password: str) -> None:

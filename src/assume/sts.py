@@ -78,6 +78,8 @@ def source_session(source: Source | Credentials, region: str | None) -> boto3.Se
     """A boto3 session holding the credentials a hop is assumed with."""
     if isinstance(source, Credentials):
         return _session_from_credentials(source, region)
+    if source.credentials is not None:  # resolved once already: never resolve a second time
+        return _session_from_credentials(source.credentials, region)
     if source.kind == "profile":
         return boto3.Session(profile_name=source.name, region_name=region)
     if source.kind == "profile_keys":
@@ -209,6 +211,19 @@ class BotoGateway:
             self._skew_told = True
             self._warn(freshness.skew_warning(skew))
         return credentials
+
+    def source_credentials(self, source: Source, region: str | None) -> Credentials:
+        """The credentials boto3 resolves for `source` (credential_process, SSO, ...), once."""
+        with translate_errors(source):
+            found = source_session(source, region).get_credentials()
+            if found is None:
+                raise SourceCredentialsError(
+                    f"No source credentials found ({describe_source(source)}).",
+                    "Set AWS credentials, pass --profile, or run on a host with an instance "
+                    "role.",
+                )
+            frozen = found.get_frozen_credentials()
+            return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     def caller_arn(self, source: Source | Credentials, region: str | None) -> str:
         """The ARN of the identity behind `source` (GetCallerIdentity)."""

@@ -17,6 +17,7 @@ from assume.config import Request, resolve
 from assume.kernel_keyring import KernelKeyring
 from tests.conftest import run_assume
 from tests.support import aws_world, kernel_keys, no_keyctl
+from tests.support.secret_service import clear_assume_items
 from tests.support.sts_server import StsServer
 
 pytestmark = [pytest.mark.integration]
@@ -139,6 +140,7 @@ def test_cache_list_names_the_kernel_keyring_and_clear_empties_it(
 
 
 def test_cache_list_names_the_secret_service_when_it_answers(world: aws_world.World) -> None:
+    clear_assume_items()  # sessions other tests left in the shared Secret Service
     listed = run_assume("cache", "list")
     assert listed.returncode == 0, listed.stderr
     assert listed.stderr == "No cached sessions (cache backend: Secret Service).\n"

@@ -389,7 +389,7 @@ def test_secret_service_is_used_when_keyring_chains_it_with_a_plaintext_keyring(
 
 @needs_keyrings_alt
 @pytest.mark.parametrize("chosen_by", ["environment", "keyringrc"])
-def test_plaintext_keyring_is_used_when_chosen_explicitly(
+def test_plaintext_keyring_chosen_explicitly_is_used_with_one_warning(
     world: aws_world.World, server: StsServer, home: Path, chosen_by: str
 ) -> None:
     plaintext = "keyrings.alt.file.PlaintextKeyring"
@@ -404,7 +404,10 @@ def test_plaintext_keyring_is_used_when_chosen_explicitly(
     try:
         first = run_assume("Role-A", "--format", "json", env=env)
         second = run_assume("Role-A", "--format", "json", env=env)
-        assert warnings_in(first.stderr + second.stderr) == []
+        [warning] = warnings_in(first.stderr)
+        assert plaintext in warning and "plain file" in warning
+        assert first.stderr.count("\n") == 1, first.stderr
+        assert len(warnings_in(second.stderr)) <= 1, second.stderr
         assert creds_of(second) == creds_of(first)
         assert assume_role_calls(server) == 1
         assert store.is_dir()
@@ -540,6 +543,126 @@ def test_corrupt_entry_in_the_keyring_is_a_miss_and_is_replaced(
     assert replaced["AccessKeyId"] != first["AccessKeyId"]
     assert creds_of(run_assume("Role-A", "--format", "json")) == replaced
     assert assume_role_calls(server) == 2
+
+
+def rewrite_entry(key: str, change: dict[str, object]) -> None:
+    """Change fields of the stored entry through the keyring API, as another program might."""
+    from keyring.backends import SecretService
+
+    backend = SecretService.Keyring()
+    stored = backend.get_password(SERVICE, key)
+    assert stored is not None and stored.startswith("1|"), stored
+    data = json.loads(stored[2:])
+    data.update(change)
+    backend.set_password(SERVICE, key, "1|" + json.dumps(data))
+
+
+def write_invalid_utf8(key: str) -> None:
+    """Replace the stored entry with bytes that are not UTF-8 (secretstorage, the same
+    Secret Service keyring uses)."""
+    [item] = [item for name, item in secret_service_items() if name == key]
+    item.set_secret(b"1|{\xff\xfe\"a\":1}")  # type: ignore[attr-defined]
+
+
+DAMAGED_ENTRIES: dict[str, Callable[[str], None]] = {
+    "no-expiry": lambda key: rewrite_entry(key, {"e": None}),
+    "no-access-key": lambda key: rewrite_entry(key, {"a": None}),
+    "integer-token": lambda key: rewrite_entry(key, {"t": 1234567}),
+    "text-lifetime": lambda key: rewrite_entry(key, {"l": "x"}),
+    "expiry-in-a-month": lambda key: rewrite_entry(
+        key, {"e": int(time.time()) + 30 * 86400}),
+    "written-for-another-key": lambda key: rewrite_entry(key, {"k": "0" * 40}),
+    "invalid-utf8": write_invalid_utf8,
+}
+
+
+@pytest.mark.parametrize("lane", ["fast", "full"])
+@pytest.mark.parametrize("damage", list(DAMAGED_ENTRIES.values()), ids=list(DAMAGED_ENTRIES))
+def test_entry_outside_the_schema_is_a_miss_and_is_overwritten(
+    world: aws_world.World, server: StsServer, damage: Callable[[str], None], lane: str
+) -> None:
+    env = {"ASSUME_NO_FAST_PATH": "1"} if lane == "full" else {}
+    first = creds_of(run_assume("Role-A", "--format", "json", env=env))
+    damage(key_of("Role-A"))
+    second = run_assume("Role-A", "--format", "json", env=env)
+    replaced = creds_of(second)
+    assert second.stderr == "", "a damaged entry is a plain miss: no warning, no error"
+    assert assume_role_calls(server) == 2
+    assert replaced["AccessKeyId"] != first["AccessKeyId"]
+    assert isinstance(replaced["SessionToken"], str)
+    third = run_assume("Role-A", "--format", "json", env=env)
+    assert creds_of(third) == replaced, "the damaged entry was overwritten"
+    assert assume_role_calls(server) == 2
+
+
+def test_session_too_large_to_cache_does_not_leave_the_older_one_in_place(
+    world: aws_world.World, server: StsServer
+) -> None:
+    older = creds_of(run_assume("Role-A", "--format", "json"))
+    server.app.token_padding = 12_000  # more than the 8 items of 1,200 characters an entry has
+    refreshed = run_assume("Role-A", "--refresh", "--format", "json")
+    big = creds_of(refreshed)
+    assert len(big["SessionToken"]) > 12_000
+    [warning] = warnings_in(refreshed.stderr)
+    assert "too large" in warning
+    assert secret_service_items() == [], "the older session was removed"
+    server.app.token_padding = 0
+    after = creds_of(run_assume("Role-A", "--format", "json"))
+    assert after["AccessKeyId"] not in (older["AccessKeyId"], big["AccessKeyId"])
+    assert assume_role_calls(server) == 3
+
+
+# --- the index is a view, the keyring the truth (issue 10, item 7) --------------------------
+
+
+def lose_the_index(home: Path) -> None:
+    index = home / ".local" / "state" / "assume" / "cache-index.json"
+    assert index.is_file()
+    index.unlink()
+
+
+def test_cache_clear_finds_sessions_by_searching_when_the_index_is_lost(
+    world: aws_world.World, server: StsServer, home: Path
+) -> None:
+    creds_of(run_assume("Role-B", "--format", "json"))
+    assert len(secret_service_items()) == 2
+    lose_the_index(home)
+    cleared = run_assume("cache", "clear")
+    assert cleared.returncode == 0, cleared.stderr
+    assert "Cleared 2 cached session(s)" in cleared.stderr
+    assert secret_service_items() == []
+    creds_of(run_assume("Role-B", "--format", "json"))
+    assert assume_role_calls(server) == 4, "the next call is a miss"
+
+
+def test_cache_list_shows_sessions_whose_index_was_lost(
+    world: aws_world.World, server: StsServer, home: Path
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    lose_the_index(home)
+    listed = run_assume("cache", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [record] = json.loads(listed.stdout)
+    assert 3000 < record["seconds_left"] <= 3600, record
+
+
+def test_cache_list_without_dbus_shows_the_index(
+    world: aws_world.World, server: StsServer
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    listed = run_assume("cache", "list", "--json", env=NO_DBUS)
+    assert listed.returncode == 0, listed.stderr
+    assert [record["role"] for record in json.loads(listed.stdout)] == [world.role_a]
+
+
+def test_cache_list_drops_index_entries_whose_session_is_gone(
+    world: aws_world.World, server: StsServer
+) -> None:
+    creds_of(run_assume("Role-A", "--format", "json"))
+    clear_secret_service()  # removed behind assume's back (seahorse, secret-tool clear)
+    listed = run_assume("cache", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout) == []
 
 
 # --- the hot path ------------------------------------------------------------------------------

@@ -142,8 +142,6 @@ def test_two_sso_identities_never_share_a_cache_entry(
     run_assume("cache", "clear")
 
 
-@pytest.mark.xfail(strict=True, reason="the cache key follows the resolved identity only "
-                   "once the cache-key work (issue 10) lands; then drop this mark")
 def test_another_sso_login_on_the_same_profile_gets_its_own_cache_entry(
     world: aws_world.World, sso: SsoPortal, server: StsServer, home: Path,
     monkeypatch: pytest.MonkeyPatch

@@ -23,3 +23,14 @@ def require_secret_service() -> None:
         if os.environ.get("ASSUME_TEST_HOME"):
             pytest.fail(message)
         pytest.skip(f"{message}; run through scripts/test")
+
+
+def clear_assume_items() -> None:
+    """Delete every `assume` item in the default collection: the keyring is the truth for
+    `cache list`, and the suite's tests share one Secret Service."""
+    import secretstorage
+
+    connection = secretstorage.dbus_init()
+    collection = secretstorage.get_default_collection(connection)
+    for item in collection.search_items({"service": "assume"}):
+        item.delete()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import threading
 import urllib.parse
 import urllib.request
@@ -27,6 +28,9 @@ class CountingApp:
         self.calls: Counter[str] = Counter()
         self.requests: list[dict[str, str]] = []  # parameters of each STS call, for asserts
         self.lock = threading.Lock()
+        # Characters added to each AssumeRole session token, for sessions too large to cache
+        # (real tokens grow with session policies and tags).
+        self.token_padding = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == "/_assume/calls":
@@ -49,7 +53,21 @@ class CountingApp:
                 self.calls[action] += 1
                 if action in STS_ACTIONS:
                     self.requests.append({key: values[0] for key, values in params.items()})
+        if action == "AssumeRole" and self.token_padding:
+            return self._padded(environ, start_response)
         return self.app(environ, start_response)
+
+    def _padded(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        reply: dict[str, Any] = {}
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            reply.update(status=status, headers=headers)
+
+        body = b"".join(self.app(environ, keep))
+        body = re.sub(rb"<SessionToken>", b"<SessionToken>" + b"P" * self.token_padding, body)
+        headers = [(k, v) for k, v in reply["headers"] if k.lower() != "content-length"]
+        start_response(reply["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
 
 
 class StsServer:
@@ -90,6 +108,7 @@ class StsServer:
         self.post("/moto-api/reset-auth", b"inf")
         self.post("/moto-api/reset")
         self.post("/_assume/calls")
+        self.app.token_padding = 0
 
     def enforce_policies(self) -> None:
         """From now on, every request is checked against the caller's IAM policies."""

@@ -88,9 +88,13 @@ def cache_clear(targets: tuple[str, ...], profile: str | None) -> None:
 
     cache = select()
     if targets:
-        keys = resolve(Request(targets=targets, profile=profile)).cache_keys()
+        from assume.provider import Provider
+
+        plan = resolve(Request(targets=targets, profile=profile))
+        plan = Provider(cache).resolve_source(plan)  # the sessions of who the source is now
+        keys = plan.cache_keys()
     else:
-        keys = list(_entries(cache))
+        keys = list(_entries(cache))  # where the store can search, what it holds
     for key in keys:
         _delete(cache, key)
     click.echo(f"Cleared {len(keys)} cached session(s).", err=True)
