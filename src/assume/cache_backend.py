@@ -18,7 +18,6 @@ import sys
 from assume import cache_index
 from assume.cache import SERVICE, KeyringCache, NullCache
 from assume.errors import CacheUnavailableError, InputError
-from assume.kernel_keyring import KernelKeyring, QuotaExceeded
 from assume.models import Credentials
 
 TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from assume.interfaces import CredentialCache
+    from assume.kernel_keyring import KernelKeyring
 
 VARIABLE = "ASSUME_CACHE_BACKEND"
 CHOICES = ("auto", "keyring", "kernel", "none")
@@ -42,9 +42,13 @@ class KernelCache(KeyringCache):
     search_is_the_store = True  # a refused keyctl is an unavailable cache, not "can't search"
 
     def __init__(self, backend: KernelKeyring | None = None) -> None:
+        from assume.kernel_keyring import KernelKeyring
+
         super().__init__(backend or KernelKeyring())
 
     def put(self, key: str, credentials: Credentials, info: dict[str, object]) -> None:
+        from assume.kernel_keyring import QuotaExceeded
+
         backend = self.backend
         expiration = credentials.expiration
         backend.expires_at = expiration.timestamp() if expiration else None

@@ -9,8 +9,8 @@ by the socket's timeout. The full path keeps using keyring (and jeepney through 
 
 from __future__ import annotations
 
+import _socket  # the C module: socket.py's enum conversions cost the hit path milliseconds
 import os
-import socket
 import struct
 
 TYPE_CHECKING = False  # typing costs milliseconds on the hit path; mypy still reads the block
@@ -175,7 +175,7 @@ class Connection:
     """One authenticated connection to the session bus, with blocking method calls."""
 
     def __init__(self, timeout: float) -> None:
-        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
         self._serial = 0
         self._pending = b""

@@ -18,17 +18,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from tests.integration.test_keyring_cache import (
+from tests.integration.test_keyring_cache import (  # noqa: F401  (secret_service: an autouse fixture)
     assume_role_calls,
-    clear_secret_service,
+    secret_service,
     warnings_in,
 )
 from tests.support import aws_world
-from tests.support.secret_service import require_secret_service
 from tests.support.sts_server import StsServer
 
 pytestmark = [
@@ -58,19 +56,8 @@ def near(when: datetime, expected: datetime, slack: float = 120) -> bool:
     return abs((when - expected).total_seconds()) < slack
 
 
-@pytest.fixture
-def keyring_cache(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The suite's real Secret Service as the cache, with no `assume` items."""
-    require_secret_service()
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    clear_secret_service()
-    yield
-    clear_secret_service()
-
-
 def test_clock_behind_a_session_is_not_served_past_its_real_expiry(
-    world: aws_world.World, server: StsServer, keyring_cache: None
+    world: aws_world.World, server: StsServer
 ) -> None:
     filled = assume_at("-120m", "Role-A", "--format", "json")
     real_now = datetime.now(timezone.utc)
@@ -91,7 +78,7 @@ def test_clock_behind_a_session_is_not_served_past_its_real_expiry(
 
 
 def test_a_session_cached_before_the_clock_went_back_is_not_trusted(
-    world: aws_world.World, server: StsServer, keyring_cache: None
+    world: aws_world.World, server: StsServer
 ) -> None:
     first = assume_at(None, "Role-A", "--format", "json")
     assert warnings_in(first.stderr) == []

@@ -24,8 +24,8 @@ ALLOWED = frozenset({
     "enum", "functools", "_functools", "operator", "_operator", "keyword", "reprlib",
     "collections", "_collections", "itertools", "copyreg", "types", "warnings",
     "datetime", "_datetime",  # expiry
-    "socket", "_socket", "select", "selectors", "math", "array", "struct", "_struct",
-    "errno",  # the D-Bus socket
+    "_socket", "struct", "_struct",  # the D-Bus socket (the C module: socket.py is heavier)
+    "math",
 })
 
 

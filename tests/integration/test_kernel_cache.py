@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from assume.cache import SERVICE
-from assume.config import Request, resolve
 from assume.kernel_keyring import KernelKeyring
 from tests.conftest import run_assume
+from tests.integration.test_keyring_cache import assume_role_calls, creds_of, key_of, warnings_in
 from tests.support import aws_world, kernel_keys, no_keyctl
 from tests.support.secret_service import clear_assume_items
 from tests.support.sts_server import StsServer
@@ -33,23 +33,6 @@ def kernel(home: Path, monkeypatch: pytest.MonkeyPatch) -> KernelKeyring:
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     return KernelKeyring()
-
-
-def assume_role_calls(server: StsServer) -> int:
-    return server.calls().get("AssumeRole", 0)
-
-
-def creds_of(result: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    assert result.returncode == 0, result.stderr
-    return dict(json.loads(result.stdout))
-
-
-def warnings_in(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("warning:")]
-
-
-def key_of(*targets: str) -> str:
-    return resolve(Request(targets=targets)).cache_keys()[-1]
 
 
 def keyctl(*args: str) -> str:
