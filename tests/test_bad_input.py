@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,26 @@ def test_cache_clear_without_a_keyring_is_one_clear_line(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and "keyring" in lines[0]
     assert "unexpected" not in lines[0]
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("no_keyring")
+@pytest.mark.parametrize("through_a_profile", [False, True])
+def test_a_malformed_expiration_beside_environment_keys_is_never_an_unexpected_error(
+    world: aws_world.World, home: Path, through_a_profile: bool
+) -> None:
+    """Long-term keys need no expiry: a malformed one is ignored, as botocore ignores it for
+    plain environment keys, whether the keys are the default source or a profile's
+    `credential_source = Environment`."""
+    target = world.role_a
+    if through_a_profile:
+        with (home / ".aws" / "config").open("a", encoding="utf-8") as config:
+            config.write(f"\n[profile from-env]\nrole_arn = {world.role_a}\n"
+                         "credential_source = Environment\n")
+        target = "from-env"
+    env = {"AWS_ACCESS_KEY_ID": world.access_key_id,
+           "AWS_SECRET_ACCESS_KEY": world.secret_access_key,
+           "AWS_CREDENTIAL_EXPIRATION": "garbage\x1b[2J"}
+    result = run_assume(target, "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["AccountId"] == "123456789012"

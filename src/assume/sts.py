@@ -53,15 +53,29 @@ def _session_from_credentials(credentials: Credentials, region: str | None) -> b
     )
 
 
+def _environment_keys(what: str) -> Credentials:
+    """The keys in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, read as the
+    cache key reads them. AWS_CREDENTIAL_EXPIRATION is not needed to use them (botocore's
+    EnvProvider fails on a malformed one)."""
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        raise SourceCredentialsError(f"{what} provided no credentials: AWS_ACCESS_KEY_ID is unset.")
+    return Credentials(
+        os.environ["AWS_ACCESS_KEY_ID"],
+        os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        os.environ.get("AWS_SESSION_TOKEN"),
+    )
+
+
 def _credential_source(name: str) -> Credentials:
-    """Credentials for a profile's credential_source, from botocore's own providers."""
+    """Credentials for a profile's credential_source, from botocore's own providers (the
+    environment's keys directly)."""
     from botocore import credentials as providers
     from botocore.utils import InstanceMetadataFetcher
 
-    provider: Any
     if name == "Environment":
-        provider = providers.EnvProvider()
-    elif name == "EcsContainer":
+        return _environment_keys("credential_source Environment")
+    provider: Any
+    if name == "EcsContainer":
         provider = providers.ContainerProvider()
     else:
         provider = providers.InstanceMetadataProvider(
@@ -95,12 +109,7 @@ def source_session(source: Source | Credentials, region: str | None) -> boto3.Se
     if source.kind == "credential_source":
         return _session_from_credentials(_credential_source(source.name), region)
     if source.kind == "env":
-        keys = Credentials(
-            os.environ["AWS_ACCESS_KEY_ID"],
-            os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
-            os.environ.get("AWS_SESSION_TOKEN"),
-        )
-        return _session_from_credentials(keys, region)
+        return _session_from_credentials(_environment_keys("the environment"), region)
     return boto3.Session(region_name=region)
 
 
