@@ -9,19 +9,15 @@ from __future__ import annotations
 import json
 import os
 
-from assume.paths import state_dir, state_file, write_private
+from assume.paths import read_state_json, state_dir, write_private
 
 INDEX_FILE = "cache-index.json"
 
 
 def read() -> dict[str, dict[str, object]]:
     """All known entries by cache key; an unreadable index reads as empty."""
-    try:
-        with open(state_file(INDEX_FILE), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    data = read_state_json(INDEX_FILE)
+    return {key: info for key, info in data.items() if isinstance(info, dict)}
 
 
 def _update(change: dict[str, dict[str, object] | None]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from contextlib import suppress
 
-from assume.paths import state_file, write_private
+from assume.paths import read_state_json, state_file, write_private
 
 CALLERS_FILE = "callers.json"
 MAX_REMEMBERED = 256  # keys; the oldest are forgotten first
@@ -37,9 +37,4 @@ class CallerMemo:
 
     @staticmethod
     def _read() -> dict[str, object]:
-        try:
-            with open(state_file(CALLERS_FILE), encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_state_json(CALLERS_FILE)

@@ -106,16 +106,20 @@ def _fail(exc: OSError, what: str) -> CacheUnavailableError:
     return CacheUnavailableError(f"kernel keyring {what}: {exc.strerror}")
 
 
-def _read(serial: int) -> bytes:
+def _read_into_buffer(operation: int, serial: int, size: int) -> bytes:
+    """What a keyctl read-style operation returns, growing the buffer until it fits."""
     import ctypes
 
-    size = 4096
     while True:
         buffer = ctypes.create_string_buffer(size)
-        length = _call(1, KEYCTL_READ, serial, buffer, size)
+        length = _call(1, operation, serial, buffer, size)
         if length <= size:
             return buffer.raw[:length]
         size = length
+
+
+def _read(serial: int) -> bytes:
+    return _read_into_buffer(KEYCTL_READ, serial, 4096)
 
 
 def available() -> str | None:
@@ -224,12 +228,5 @@ class KernelKeyring:
 
 def _read_description(serial: int) -> str:
     """`type;uid;gid;perm;description` of a key."""
-    import ctypes
-
-    size = 512
-    while True:
-        buffer = ctypes.create_string_buffer(size)
-        length = _call(1, KEYCTL_DESCRIBE, serial, buffer, size)
-        if length <= size:
-            return buffer.raw[: max(length - 1, 0)].decode("utf-8", errors="replace")
-        size = length
+    described = _read_into_buffer(KEYCTL_DESCRIBE, serial, 512)
+    return described[:-1].decode("utf-8", errors="replace")  # without the final NUL

@@ -88,6 +88,18 @@ def state_file(name: str) -> str:
     return os.path.join(state_path(), name)
 
 
+def read_state_json(name: str) -> dict[str, object]:
+    """A JSON object from the state folder; a missing, unreadable or damaged file reads as {}."""
+    import json
+
+    try:
+        with open(state_file(name), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def write_private(path: str, text: str) -> None:
     """Write a small file atomically: temp file, fsync, replace; mode 0600."""
     folder, name = os.path.split(path)
