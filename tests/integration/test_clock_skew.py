@@ -13,11 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -27,6 +25,7 @@ from tests.integration.test_keyring_cache import (  # noqa: F401  (secret_servic
     warnings_in,
 )
 from tests.support import aws_world
+from tests.support.local_http import LocalHttpServer, QuietHandler
 from tests.support.sts_server import StsServer
 
 pytestmark = [
@@ -98,13 +97,13 @@ def test_clock_ahead_the_printed_expiry_is_in_this_clocks_future(
     assert len(warnings) == 1 and "ahead" in warnings[0], result.stderr
 
 
-class ExpiredSessionSts(BaseHTTPRequestHandler):
+class ExpiredSessionSts(QuietHandler):
     """An STS whose AssumeRole answers with a session that expired ten minutes before its own
     `Date` header: what a real STS would never do, but a proxy, a replay or a broken emulator
     can."""
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.read_body()
         expired = (datetime.now(timezone.utc) - timedelta(minutes=10)).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
         body = (
@@ -118,26 +117,13 @@ class ExpiredSessionSts(BaseHTTPRequestHandler):
             "</AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>"
             "</AssumeRoleResponse>"
         ).encode()
-        self.send_response(200)  # sends the Date header
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        return None
+        self.reply(200, body, {"Content-Type": "text/xml"})  # with the Date header
 
 
 @contextmanager
 def expired_session_sts() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ExpiredSessionSts)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with LocalHttpServer(ExpiredSessionSts) as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("offset", [None, "-120m"])

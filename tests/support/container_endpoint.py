@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.local_http import LocalHttpServer, QuietHandler
 
 PATH = "/creds"
 
 
-class ContainerEndpoint:
+class ContainerEndpoint(LocalHttpServer):
     """A tiny HTTP server in a thread; counts the requests it answers."""
 
     def __init__(self, credentials: dict[str, str], token: str | None = None) -> None:
@@ -27,7 +28,7 @@ class ContainerEndpoint:
         self._lock = threading.Lock()
         endpoint = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path != PATH:
                     self._reply(404, b'{"message": "not found"}')
@@ -44,28 +45,9 @@ class ContainerEndpoint:
                 self._reply(200, endpoint.document)
 
             def _reply(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, body, {"Content-Type": "application/json"})
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}{PATH}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ContainerEndpoint:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler, PATH)
 
 
 def from_sts_credentials(raw: dict[str, Any]) -> dict[str, str]:

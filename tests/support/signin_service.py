@@ -5,44 +5,24 @@ service does once the login has expired: AccessDeniedException, error TOKEN_EXPI
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from tests.support.local_http import LocalHttpServer, QuietHandler
 
 
-class ExpiredSignin:
+class ExpiredSignin(LocalHttpServer):
     """Counts the refresh attempts it refuses."""
 
     def __init__(self) -> None:
         self.paths: list[str] = []
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.read_body()
                 service.paths.append(self.path)
                 body = json.dumps({"error": "TOKEN_EXPIRED",
                                    "message": "The refresh token has expired."}).encode()
-                self.send_response(400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("x-amzn-ErrorType", "AccessDeniedException")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(400, body, {"Content-Type": "application/json",
+                                       "x-amzn-ErrorType": "AccessDeniedException"})
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> ExpiredSignin:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import urllib.parse
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from tests.support.local_http import LocalHttpServer, QuietHandler
 
 ROLE_CREDENTIALS_PATH = "/federation/credentials"
 
 
-class SsoPortal:
+class SsoPortal(LocalHttpServer):
     """Answers GetRoleCredentials for the grants it was given; 401 for any other token."""
 
     def __init__(self) -> None:
@@ -28,7 +28,7 @@ class SsoPortal:
         self.requests: list[dict[str, str]] = []
         portal = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 parsed = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(parsed.query))
@@ -43,22 +43,12 @@ class SsoPortal:
                 self._reply(200, {"roleCredentials": grant})
 
             def _reply(self, status: int, document: dict[str, Any], error: str = "") -> None:
-                body = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                headers = {"Content-Type": "application/json"}
                 if error:
-                    self.send_header("x-amzn-ErrorType", error)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    headers["x-amzn-ErrorType"] = error
+                self.reply(status, json.dumps(document).encode(), headers)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     def grant(self, token: str, account: str, role: str, sts_credentials: dict[str, Any]) -> None:
         """Let `token` get `role` in `account`: the given STS `Credentials`, portal-shaped."""
@@ -69,15 +59,6 @@ class SsoPortal:
             "sessionToken": sts_credentials["SessionToken"],
             "expiration": int(expiration.timestamp() * 1000),
         }
-
-    def __enter__(self) -> SsoPortal:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 def write_token(home: Path, session_name: str, access_token: str, expires_at: str,
