@@ -9,8 +9,6 @@ EntryRefusedError after removing the older entry, so a stale session is never se
 
 from __future__ import annotations
 
-import sys
-
 from assume.cache_entry import EntryRefusedError as EntryRefusedError
 from assume.cache_entry import decode
 from assume.cache_entry import encode as encode
@@ -64,16 +62,6 @@ def join(first: str, rest: list[str | None]) -> str | None:
     if any(part is None for part in rest):
         return None
     return first.partition("|")[2] + "".join(part or "" for part in rest)
-
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    """One stderr line per message and process."""
-    if message not in _WARNED:
-        _WARNED.add(message)
-        sys.stderr.write(f"warning: {message}\n")
 
 
 class MemoryCache:
@@ -151,7 +139,9 @@ class KeyringCache:
             return SecretServiceStore()
         warning = keyring_backend.plaintext_warning(backend)
         if warning:  # discovery refuses these; one the user chose is used, and named
-            _warn_once(warning)
+            from assume.output import warn_once
+
+            warn_once(warning)
         return backend
 
     def _call(self, method: str, *args: str) -> Any:

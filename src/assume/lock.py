@@ -16,7 +16,6 @@ milliseconds: the first refreshes, the rest wait for it and read its entry.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -30,20 +29,12 @@ MFA_LOCK_TIMEOUT = MFA_ENTRY_TIME + STS_CALL_BUDGET  # seconds, when the hop nee
 UNANSWERED_SUFFIX = ".unanswered"  # the mark a holder leaves when STS did not answer it
 
 _waiting_since: dict[str, float] = {}  # key -> when this process began waiting (time.time())
-_warned = False
 _handed_over: dict[str, tuple[Any, str]] = {}  # key -> the lock the hit path took, and its file
 
 
 def lock_timeout(mfa: bool = False) -> float:
     """The bounded wait for another process's refresh (ASSUME_LOCK_TIMEOUT overrides)."""
     return seconds_from_env("ASSUME_LOCK_TIMEOUT", MFA_LOCK_TIMEOUT if mfa else LOCK_TIMEOUT)
-
-
-def _warn_once(exc: OSError) -> None:
-    global _warned
-    if not _warned:
-        _warned = True
-        sys.stderr.write(f"warning: no lock file can be made ({exc}); refreshing without one.\n")
 
 
 def _acquire(key: str, wait: float, quiet: bool = False) -> tuple[Any, str] | None:
@@ -67,7 +58,9 @@ def _acquire(key: str, wait: float, quiet: bool = False) -> tuple[Any, str] | No
             continue
         return lock, path
     if not quiet:
-        _warn_once(problem)
+        from assume.output import warn_once
+
+        warn_once(f"no lock file can be made ({problem}); refreshing without one.", "lock")
     return None
 
 

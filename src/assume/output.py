@@ -31,6 +31,17 @@ def printable(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+_WARNED: set[str] = set()
+
+
+def warn_once(message: str, topic: str | None = None) -> None:
+    """One `warning:` line on stderr per topic (default: the message) and process, escaped."""
+    topic = topic or message
+    if topic not in _WARNED:
+        _WARNED.add(topic)
+        sys.stderr.write(f"warning: {printable(message)}\n")
+
+
 def shown(value: str, limit: int = ECHO_LIMIT) -> str:
     """A user's input as an error message repeats it: escaped, and cut after `limit` chars."""
     if len(value) <= limit:
