@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,6 +13,7 @@ from assume.commands.info_cmd import WHOAMI_KEYS, parse_arn
 from tests.conftest import run_assume
 from tests.support import aws_world
 from tests.support.sts_server import StsServer
+from tests.support.tools import run_with_a_terminal
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("no_keyring")]
 
@@ -54,26 +51,8 @@ def plain_pairs(stdout: str) -> dict[str, str]:
 def run_on_terminal(*args: str, env: dict[str, str] | None = None, raw: bool = False) -> str:
     """Run `assume ARGS` with stdout on a pseudo-terminal; return what it showed (with its
     escape sequences when `raw`)."""
-    main, replica = pty.openpty()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "assume", *args],
-        env={**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8", **(env or {})},
-        stdout=replica, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-    )
-    os.close(replica)
-    chunks: list[bytes] = []
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    _, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    shown = b"".join(chunks).decode("utf-8", "replace")
+    code, err, shown = run_with_a_terminal(*args, env=env)
+    assert code == 0, err
     return shown if raw else ANSI.sub("", shown)
 
 

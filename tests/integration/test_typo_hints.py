@@ -4,8 +4,6 @@ source: the real CLI (full and fast path) against moto's STS."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 import sys
 
@@ -14,6 +12,7 @@ import pytest
 from tests.conftest import run_assume
 from tests.support import aws_world
 from tests.support.secret_service import require_secret_service
+from tests.support.tools import run_with_a_terminal
 
 pytestmark = pytest.mark.integration
 
@@ -24,22 +23,7 @@ SECRET_SERVICE = "keyring.backends.SecretService.Keyring"
 
 def run_with_terminal_stderr(*args: str) -> tuple[int, str, str]:
     """Run `assume ARGS` with stderr on a pseudo-terminal (a person watching) and stdout piped."""
-    main, replica = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-m", "assume", *args], env=dict(os.environ),
-                             stdout=subprocess.PIPE, stderr=replica, stdin=subprocess.DEVNULL)
-    os.close(replica)
-    chunks: list[bytes] = []
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(main)
-    out, _ = child.communicate(timeout=60)
-    return child.returncode, out.decode(), b"".join(chunks).decode().replace("\r\n", "\n")
+    return run_with_a_terminal(*args, terminal="stderr")
 
 
 @pytest.mark.usefixtures("no_keyring")
